@@ -1,0 +1,51 @@
+# liangshan — one entry point for people and CI. Every target installs what it needs first.
+SHELL  := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# No network beyond package registries here: Prefect must not phone home.
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
+
+.PHONY: install run test lint typecheck bench check clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@echo "==> 安装：创建 $(VENV) 并安装 liangshan 及开发依赖 / install: .venv with liangshan[dev]"
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "liangshan needs Python >= 3.11"'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# (this machine's pip.conf names local mirrors that may be absent; their warnings are noise)
+	@$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@$(BIN)/python -c 'import cli.main, prefect, sqlalchemy, apprise, pendulum' || (echo "install failed"; exit 1)
+	@touch $(STAMP)
+
+run: install
+	@echo "==> 运行：校验并显示计划 / run: validate and show the plan"
+	@$(BIN)/liangshan plan validate
+	@$(BIN)/liangshan plan show
+
+test: install
+	@echo "==> 测试 / test: pytest"
+	@$(BIN)/pytest
+
+lint: install
+	@echo "==> 代码检查 / lint: ruff"
+	@$(BIN)/ruff check .
+
+typecheck: install
+	@echo "==> 类型检查 / typecheck: mypy"
+	@$(BIN)/mypy
+
+bench: install
+	@echo "==> 基准测试 / bench: bench/*.py"
+	@for b in bench/bench_*.py; do $(BIN)/python $$b || exit 1; done
+
+check: lint typecheck test
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``liangshan`` command: a thin Typer layer over config, core and db."""

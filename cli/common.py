@@ -1,0 +1,55 @@
+"""Helpers every command group shares: the consoles, loading the plan, failing cleanly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from cli.exits import Exit
+from config.errors import PlanInvalid, PlanProblem
+from config.loader import check_plan
+from config.settings import get_settings
+from core.plan import Plan
+
+__all__ = ["err", "fail", "load_plan_or_exit", "out", "plan_path"]
+
+# Piped output (a log, a file) gets a wide page instead of rich's 80 columns, so that long Chinese
+# titles are not cut mid-word.
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+for _console in (out, err):
+    if not _console.is_terminal:
+        _console.width = 200
+
+
+def fail(message: str, code: Exit = Exit.BAD_INPUT) -> NoReturn:
+    """Print a message on stderr and exit with ``code``."""
+    err.print(message, markup=False)
+    raise typer.Exit(int(code))
+
+
+def plan_path(path: Path | None) -> Path:
+    """The plan file to use: the argument, else ``LIANGSHAN_PLAN``, else the shipped Huyi plan."""
+    return path if path is not None else get_settings().plan
+
+
+def print_problems(problems: list[PlanProblem]) -> None:
+    """Every error and warning, one per paragraph, on stderr."""
+    for problem in problems:
+        err.print(str(problem), markup=False, style="red" if problem.severity == "error" else "yellow")
+
+
+def load_plan_or_exit(path: Path | None) -> Plan:
+    """Load the plan, or print every problem and exit 2."""
+    plan, problems = check_plan(plan_path(path))
+    if plan is None:
+        print_problems(problems)
+        count = sum(p.severity == "error" for p in problems)
+        fail(f"计划文件有 {count} 处错误，未做任何改动 / the plan has {count} error(s); nothing was done")
+    return plan
+
+
+__all__ += ["PlanInvalid", "print_problems"]

@@ -1,0 +1,25 @@
+"""Entry point of the ``liangshan`` command.
+
+Only light modules are imported here: commands that run Prefect flows import prefect inside
+themselves, so that ``plan``, ``status`` and ``checkin`` start fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+from cli import plan
+
+app = typer.Typer(
+    name="liangshan",
+    help="两山：多年期工作方案的阶段、步骤与成果跟踪 / liangshan: track the phases and steps of a multi-year work plan.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(plan.app, name="plan")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

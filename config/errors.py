@@ -1,0 +1,42 @@
+"""Problems found in a plan file, each pinned to a file, line, column and field path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["PlanInvalid", "PlanProblem"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanProblem:
+    """One error or warning about a plan file, in Chinese and English, with what would fix it."""
+
+    severity: Literal["error", "warning"]
+    file: str
+    line: int
+    column: int
+    path: str
+    zh: str
+    en: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        label = "错误 error" if self.severity == "error" else "警告 warning"
+        where = f"{self.file}:{self.line}:{self.column}"
+        text = f"{where}: {label}: {self.path or '(文件 file)'}: {self.zh} / {self.en}"
+        return f"{text}\n    修改建议 fix: {self.fix}" if self.fix else text
+
+
+class PlanInvalid(Exception):
+    """The plan file has errors; ``problems`` lists every one found, warnings included."""
+
+    def __init__(self, problems: list[PlanProblem]) -> None:
+        self.problems = problems
+        errors = [p for p in problems if p.severity == "error"]
+        super().__init__("\n".join(str(p) for p in errors))
+
+    @property
+    def errors(self) -> list[PlanProblem]:
+        """Only the errors, in file order."""
+        return [p for p in self.problems if p.severity == "error"]

@@ -1,0 +1,215 @@
+"""The plan file's schema: what a ``config/plans/*.yaml`` may say, field by field.
+
+These models check the shape of the file (types, required fields, no unknown keys). The
+meaning (references between ids, windows inside phases, cycles) is checked when the file is
+compiled into a :class:`core.plan.Plan` by :mod:`config.loader`, where every problem is named
+with its line and column.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+__all__ = [
+    "BureauSpec",
+    "CaseThemeSpec",
+    "DeliverableSpec",
+    "GuaranteeSpec",
+    "IndicatorSpec",
+    "InstanceSpec",
+    "PhaseSpec",
+    "PlanFile",
+    "PlanHeader",
+    "RepeatSpec",
+    "RuleSpec",
+    "SettingsSpec",
+    "StepSpec",
+    "WindowRange",
+]
+
+Id = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9-]*)*$"),
+    Field(description="An id: lowercase letters, digits and dashes; dots separate a step's parts."),
+]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Assumptions = Annotated[
+    dict[str, str],
+    Field(
+        default_factory=dict,
+        description="Fields whose values the seed document does not state, each with a note "
+        "saying what was assumed, so the office can see and change it.",
+    ),
+]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class WindowRange(_Spec):
+    """A window given by its two ends, each an ISO date or a period phrase."""
+
+    start: date | str = Field(description="First day: an ISO date or period words (its first day).")
+    due: date | str = Field(description="Due day: an ISO date or period words (its last day).")
+
+
+WindowSpec = Annotated[
+    str | WindowRange,
+    Field(
+        description="A window in the plan's words (e.g. 2024年4月初-4月中旬) or {start, due}. "
+        "In a recurring step, {year}, {prev} and {next} stand for the instance's year, the year "
+        "before and the year after."
+    ),
+]
+
+
+class PlanHeader(_Spec):
+    """Who the plan is and where it came from."""
+
+    id: Id = Field(description="The plan's id, stable for its whole life.")
+    title: Text = Field(description="The plan's Chinese title, as issued.")
+    source: str = Field("", description="The document the plan was transcribed from.")
+
+
+class SettingsSpec(_Spec):
+    """Evaluation rules the plan sets for itself."""
+
+    timezone: str = Field("Asia/Shanghai", description="The zone in which 'today' is reckoned.")
+    due_soon_workdays: int = Field(
+        5, ge=0, le=60, description="A step is 'due soon' (yellow) within this many working days."
+    )
+    roll_due_to_workday: bool = Field(
+        True,
+        description="A due date on a non-working day moves to the next working day (顺延).",
+    )
+    assumptions: Assumptions
+
+
+class BureauSpec(_Spec):
+    """A responsible unit."""
+
+    id: Id = Field(description="Short English id used everywhere else in the plan.")
+    name: Text = Field(description="The unit's full Chinese name.")
+    note: str = Field("", description="Anything the office should know about the unit.")
+
+
+class DeliverableSpec(_Spec):
+    """Something a step must check in."""
+
+    id: Id = Field(description="Unique within its step.")
+    title: Text = Field(description="What is checked in, in the plan's words.")
+
+
+class RepeatSpec(_Spec):
+    """Yearly repetition of a step over a range of years, both ends included."""
+
+    every: str = Field("year", pattern="^year$", description="Only 'year' is supported.")
+    from_year: int = Field(alias="from", ge=2000, le=2100, description="First year, included.")
+    to_year: int = Field(alias="to", ge=2000, le=2100, description="Last year, included.")
+
+
+class InstanceSpec(_Spec):
+    """What one year of a recurring step does differently."""
+
+    window: WindowSpec | None = Field(None, description="This year's window instead of the template's.")
+    depends_on: tuple[str, ...] | None = Field(
+        None, description="This year's dependencies instead of the template's."
+    )
+    note: str = Field("", description="Why this year differs.")
+
+
+class StepSpec(_Spec):
+    """A step (步骤): owners, deliverables, dependencies and window."""
+
+    id: Id = Field(description="Full id '<phase>.<name>'; a recurring step adds '.<year>' per instance.")
+    title: Text = Field(description="The step in the plan's own words.")
+    description: str = Field("", description="The seed's fuller text for the step.")
+    owners: tuple[Id, ...] = Field(min_length=1, description="Responsible bureaus; the first leads.")
+    deliverables: tuple[DeliverableSpec, ...] = Field(
+        min_length=1, description="What must be checked in before the step can close."
+    )
+    depends_on: tuple[str, ...] = Field(
+        (),
+        description="Steps that must be done first: a step id, a recurring step's id (all its "
+        "years) or a phase id (all its steps).",
+    )
+    window: WindowSpec | None = Field(
+        None, description="When the step is open; absent means the whole window of its phase."
+    )
+    review: bool = Field(
+        False, description="Whether the office must accept the deliverables before the step closes."
+    )
+    repeat: RepeatSpec | None = Field(None, description="Yearly repetition, expanded to instances.")
+    instances: dict[int, InstanceSpec] = Field(
+        default_factory=dict, description="Per-year exceptions of a recurring step, keyed by year."
+    )
+    assumptions: Assumptions
+
+
+class PhaseSpec(_Spec):
+    """A phase (阶段) and its steps."""
+
+    id: Id = Field(description="Short English id; step ids start with it.")
+    title: Text = Field(description="The phase's Chinese title.")
+    window: WindowSpec = Field(description="The phase's window, in the plan's words.")
+    steps: tuple[StepSpec, ...] = Field(min_length=1, description="The phase's steps, in plan order.")
+    assumptions: Assumptions
+
+
+class RuleSpec(_Spec):
+    """A machine-readable target; see core.plan.RULE_KINDS for the kinds."""
+
+    kind: str = Field(description="threshold, steady_increase, no_decrease, achieved, established "
+                      "or assigned_and_steady.")
+    op: str | None = Field(None, description="For threshold: >, >=, <, <= or ==.")
+    value: float | None = Field(None, description="For threshold: the number compared against.")
+
+
+class IndicatorSpec(_Spec):
+    """A row of 附件1."""
+
+    id: Id = Field(description="The seed's numbering: 1, 2a, 2b, ... 10.")
+    goal: Text = Field(description="目标层, e.g. 构筑绿水青山.")
+    area: Text = Field(description="任务层, e.g. 环境质量.")
+    title: Text = Field(description="指标, the indicator's name.")
+    target_text: Text = Field(description="指标目标值, verbatim from the seed.")
+    rule: RuleSpec = Field(description="The target as a rule a machine can check.")
+    unit: str = Field(description="The unit values are recorded in; empty for yes/no indicators.")
+    owners: tuple[Id, ...] = Field(min_length=1, description="Responsible bureaus; the first leads.")
+    assumptions: Assumptions
+
+
+class CaseThemeSpec(_Spec):
+    """A row of 附件2."""
+
+    id: Id = Field(description="The seed's numbering, 1 to 8.")
+    title: Text = Field(description="The theme's focus, in the seed's words.")
+    text: Text = Field(description="The row's full text, verbatim.")
+    owners: tuple[Id, ...] = Field(min_length=1, description="Bureaus that provide material.")
+
+
+class GuaranteeSpec(_Spec):
+    """A guarantee measure (保障措施)."""
+
+    id: Id = Field(description="Short English id.")
+    title: Text = Field(description="The measure's Chinese title.")
+    owners: tuple[Id, ...] = Field(min_length=1, description="Who carries it out.")
+    text: Text = Field(description="What the seed says of it.")
+    cadence: str | None = Field(None, description="How often it recurs, e.g. quarterly.")
+    assumptions: Assumptions
+
+
+class PlanFile(_Spec):
+    """A whole plan file."""
+
+    plan: PlanHeader = Field(description="The plan's id, title and source.")
+    settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}), description="Evaluation rules.")
+    bureaus: tuple[BureauSpec, ...] = Field(min_length=1, description="Every responsible unit.")
+    phases: tuple[PhaseSpec, ...] = Field(min_length=1, description="The phases, in order.")
+    indicators: tuple[IndicatorSpec, ...] = Field((), description="附件1, the annual indicators.")
+    case_themes: tuple[CaseThemeSpec, ...] = Field((), description="附件2, typical-case themes.")
+    guarantees: tuple[GuaranteeSpec, ...] = Field((), description="保障措施.")

@@ -1,0 +1,208 @@
+"""The plan as the engine sees it: phases of dated step instances, owners, indicators, themes.
+
+These are the validated, expanded values that ``config`` builds from a plan file (recurring steps
+already expanded to one instance per year, every window already a pair of dates). They are frozen:
+a loaded plan never changes while it is evaluated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Literal
+
+from core.periods import Window
+
+__all__ = [
+    "RULE_KINDS",
+    "Assumption",
+    "Bureau",
+    "CaseTheme",
+    "Deliverable",
+    "Guarantee",
+    "Indicator",
+    "IndicatorRule",
+    "Phase",
+    "Plan",
+    "PlanSettings",
+    "Step",
+]
+
+RuleKind = Literal[
+    "threshold", "steady_increase", "no_decrease", "achieved", "established", "assigned_and_steady"
+]
+
+# What each machine-readable indicator rule means, in the words of 附件1's target column.
+RULE_KINDS: Mapping[str, str] = MappingProxyType(
+    {
+        "threshold": "阈值，如 >90%、100% / a threshold such as >90% or 100%",
+        "steady_increase": "稳定提高：不低于上一年 / not below the previous year",
+        "no_decrease": "不减少：不低于基准值和上一年 / below neither baseline nor previous year",
+        "achieved": "获得：有证明材料 / achieved, shown by evidence",
+        "established": "建立实施：有证明材料 / established and implemented, shown by evidence",
+        "assigned_and_steady": (
+            "完成上级规定的考核任务，且保持稳定或持续提高 / the year's assigned target is met "
+            "and the value is not below the previous year"
+        ),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Assumption:
+    """A value the seed document does not state, chosen by us and marked for the office."""
+
+    where: str
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Bureau:
+    """A responsible unit (责任单位) that owns steps, indicators or case themes."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deliverable:
+    """A thing a step must check in (成果/材料) before it can close."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step instance: a recurring step appears once per year, as ``<id>.<year>``."""
+
+    id: str
+    phase: str
+    title: str
+    window: Window
+    owners: tuple[str, ...]
+    deliverables: tuple[Deliverable, ...]
+    depends_on: tuple[str, ...]
+    review: bool
+    description: str = ""
+    series: str | None = None
+    year: int | None = None
+
+    @property
+    def lead(self) -> str:
+        """The lead bureau (牵头单位): the first owner."""
+        return self.owners[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A phase (阶段) with its window and the ids of its step instances, in plan order."""
+
+    id: str
+    title: str
+    window: Window
+    step_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorRule:
+    """A machine-readable target: ``threshold`` uses ``op``/``value``; the others need neither."""
+
+    kind: RuleKind
+    op: Literal[">", ">=", "<", "<=", "=="] | None = None
+    value: float | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        """The rule as JSON-ready data, omitting what its kind does not use."""
+        data: dict[str, object] = {"kind": self.kind}
+        if self.op is not None:
+            data["op"] = self.op
+            data["value"] = self.value
+        return data
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """A row of 附件1: an annual indicator with its target and responsible bureaus."""
+
+    id: str
+    goal: str
+    area: str
+    title: str
+    target_text: str
+    rule: IndicatorRule
+    unit: str
+    owners: tuple[str, ...]
+
+    @property
+    def group(self) -> str:
+        """目标层 / 任务层, as the table groups the row."""
+        return f"{self.goal} / {self.area}"
+
+
+@dataclass(frozen=True, slots=True)
+class CaseTheme:
+    """A row of 附件2: a theme of typical cases and the bureaus that provide material."""
+
+    id: str
+    title: str
+    text: str
+    owners: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Guarantee:
+    """A guarantee measure (保障措施): the leading group, meetings, the project library, funds."""
+
+    id: str
+    title: str
+    owners: tuple[str, ...]
+    text: str
+    cadence: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PlanSettings:
+    """Rules of evaluation the plan sets for itself."""
+
+    timezone: str = "Asia/Shanghai"
+    due_soon_workdays: int = 5
+    roll_due_to_workday: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A validated plan: every reference resolved, recurring steps expanded, no cycles."""
+
+    id: str
+    title: str
+    settings: PlanSettings
+    bureaus: Mapping[str, Bureau]
+    phases: tuple[Phase, ...]
+    steps: Mapping[str, Step]
+    indicators: tuple[Indicator, ...]
+    case_themes: tuple[CaseTheme, ...]
+    guarantees: tuple[Guarantee, ...] = ()
+    assumptions: tuple[Assumption, ...] = ()
+    content_hash: str = ""
+    source: str = ""
+    topo_order: tuple[str, ...] = field(default=())
+
+    def step(self, step_id: str) -> Step:
+        """The step instance with this id; KeyError names the id when there is none."""
+        return self.steps[step_id]
+
+    def bureau_name(self, bureau_id: str) -> str:
+        """The bureau's Chinese name, or its id when the plan does not know it."""
+        bureau = self.bureaus.get(bureau_id)
+        return bureau.name if bureau else bureau_id
+
+    def phase_of(self, step_id: str) -> Phase:
+        """The phase that holds this step instance."""
+        phase_id = self.steps[step_id].phase
+        return next(p for p in self.phases if p.id == phase_id)
+
+    def downstream(self, step_id: str) -> tuple[str, ...]:
+        """Ids of the steps that depend directly on ``step_id``."""
+        return tuple(s.id for s in self.steps.values() if step_id in s.depends_on)

@@ -1,0 +1,163 @@
+"""A broken plan is refused with the file, line and column of the fault and what would fix it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config.errors import PlanInvalid
+from config.loader import check_plan, load_plan
+
+
+def _break(text: str, old: str, new: str, tmp_path: Path) -> tuple[Path, int]:
+    """Write a copy of the plan with one edit; return its path and the first line it changes."""
+    assert text.count(old) == 1, f"anchor must be unique: {old!r}"
+    first = text[: text.index(old)].count("\n") + 1
+    changed = next(i for i, (a, b) in enumerate(zip(old.split("\n"), new.split("\n"), strict=False)) if a != b)
+    line = first + changed
+    path = tmp_path / "broken.yaml"
+    path.write_text(text.replace(old, new), encoding="utf-8")
+    return path, line
+
+
+CASES = [
+    pytest.param(
+        "      - id: mobilize.commission\n",
+        "      - id: mobilize.leading-group\n",
+        "重复的步骤 id“mobilize.leading-group”",
+        id="duplicate-step-id",
+    ),
+    pytest.param(
+        "depends_on: [mobilize.commission]",
+        "depends_on: [mobilize.comission]",
+        "依赖的步骤“mobilize.comission”不存在",
+        id="missing-dependency",
+    ),
+    pytest.param(
+        "window: 2024年5月上旬",
+        "window: 2024年10月上旬",
+        "超出所属阶段的窗口 2024-05-01..2024-09-30",
+        id="window-outside-phase",
+    ),
+    pytest.param(
+        "window: 2024年5月上旬",
+        "window: {start: 2024-05-10, due: 2024-05-01}",
+        "早于开始日",
+        id="window-ends-before-start",
+    ),
+    pytest.param(
+        "window: 2024年5月中下旬",
+        "window: 2024年5月前后",
+        "无法识别的时间段“2024年5月前后”",
+        id="unparseable-window",
+    ),
+    pytest.param(
+        "rule: {kind: steady_increase}\n    unit: 种",
+        "rule: {kind: steady_rise}\n    unit: 种",
+        "未知的指标规则“steady_rise”",
+        id="unknown-indicator-rule",
+    ),
+    pytest.param(
+        "        review: true\n        deliverables:\n          - {id: implementation-plan-draft",
+        "        reviw: true\n        deliverables:\n          - {id: implementation-plan-draft",
+        "未知字段“reviw”",
+        id="unknown-field",
+    ),
+    pytest.param(
+        "  - {id: water, name: 区水务局}\n",
+        "  - {id: water, name: 区水务局}\n  - {id: water, name: 区水务局二}\n",
+        "重复的责任单位 id“water”",
+        id="duplicate-bureau",
+    ),
+]
+
+
+@pytest.mark.parametrize(("old", "new", "words"), CASES)
+def test_refusal_names_line_and_fault(huyi_text: str, tmp_path: Path, old: str, new: str, words: str) -> None:
+    """Each kind of fault gets its own message, pinned to the edited line."""
+    path, line = _break(huyi_text, old, new, tmp_path)
+    plan, problems = check_plan(path)
+    assert plan is None
+    errors = [p for p in problems if p.severity == "error"]
+    matching = [p for p in errors if words in p.zh]
+    assert matching, "\n".join(str(p) for p in errors)
+    assert matching[0].line == line, str(matching[0])
+    assert str(matching[0]).startswith(f"{path}:{line}:")
+    assert matching[0].en and matching[0].fix
+
+
+def test_unknown_bureau_suggests_the_closest(huyi_text: str, tmp_path: Path) -> None:
+    """An owner that is not a bureau is named, with the likely intended id."""
+    path, line = _break(
+        huyi_text, "owners: [gov, eco]\n        depends_on: [mobilize.work-plan]",
+        "owners: [gvo, eco]\n        depends_on: [mobilize.work-plan]", tmp_path,
+    )
+    with pytest.raises(PlanInvalid) as info:
+        load_plan(path)
+    (problem,) = info.value.errors
+    assert problem.line == line
+    assert "未知的责任单位“gvo”" in problem.zh
+    assert "gov" in problem.fix
+    assert problem.path == "phases[0].steps[1].owners[0]"
+
+
+def test_cycle_names_every_step_of_it(huyi_text: str, tmp_path: Path) -> None:
+    """work-plan -> commission -> survey -> work-plan is refused, naming the three steps."""
+    path, _ = _break(
+        huyi_text, "        owners: [eco]\n        deliverables:\n          - {id: work-plan,",
+        "        owners: [eco]\n        depends_on: [draft.survey]\n        deliverables:\n"
+        "          - {id: work-plan,", tmp_path,
+    )
+    _, problems = check_plan(path)
+    (cycle,) = [p for p in problems if "成环" in p.zh]
+    for step in ("mobilize.work-plan", "mobilize.commission", "draft.survey"):
+        assert step in cycle.zh
+    assert "draft.survey → mobilize.work-plan" in cycle.zh  # arrows read upstream first
+
+
+def test_due_before_upstream_is_a_warning_not_an_error(huyi_text: str, tmp_path: Path) -> None:
+    """Publishing due before its draft can be due loads, with a warning on the step."""
+    old = "        depends_on: [draft.compile]\n        deliverables:\n          - {id: consultation"
+    path, _ = _break(huyi_text, old, "        window: 2024年4月初-4月中旬\n" + old, tmp_path)
+    plan, problems = check_plan(path)
+    assert plan is not None
+    (warning,) = problems
+    assert warning.severity == "warning"
+    assert "draft.publish" in warning.zh and "draft.compile" in warning.zh
+
+
+def test_yaml_syntax_error_names_the_line(huyi_text: str, tmp_path: Path) -> None:
+    """Malformed YAML is reported at its line, not as a traceback."""
+    path, line = _break(huyi_text, "  - {id: rivers, name: 区河湖中心}", "  - {id: rivers, name: 区河湖中心", tmp_path)
+    _, problems = check_plan(path)
+    (problem,) = problems
+    assert "YAML" in problem.zh
+    assert line <= problem.line <= line + 1
+
+
+def test_repeated_key_is_refused(huyi_text: str, tmp_path: Path) -> None:
+    """A key written twice in one mapping is an error (YAML would silently keep the last)."""
+    path, line = _break(huyi_text, "  due_soon_workdays: 5\n  roll", "  due_soon_workdays: 5\n  due_soon_workdays: 3\n  roll",
+                        tmp_path)
+    _, problems = check_plan(path)
+    (problem,) = problems
+    assert "重复的键" in problem.zh
+    assert problem.line == line
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    """A plan path that does not exist says so."""
+    _, problems = check_plan(tmp_path / "nope.yaml")
+    (problem,) = problems
+    assert "无法读取计划文件" in problem.zh
+
+
+def test_every_error_is_reported_at_once(huyi_text: str, tmp_path: Path) -> None:
+    """Two faults in one file give two messages, so the office fixes both in one pass."""
+    text = huyi_text.replace("depends_on: [mobilize.commission]", "depends_on: [mobilize.nope]")
+    text = text.replace("window: 2024年5月中下旬", "window: 2024年5月前后")
+    path = tmp_path / "two.yaml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = check_plan(path)
+    assert len([p for p in problems if p.severity == "error"]) == 2
