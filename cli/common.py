@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from cli.exits import Exit
-from config.errors import PlanInvalid, PlanProblem
+from config.errors import InvalidFile, FileProblem
 from config.loader import check_plan
 from config.settings import get_settings
 from core.plan import Plan
@@ -36,7 +36,7 @@ def plan_path(path: Path | None) -> Path:
     return path if path is not None else get_settings().plan
 
 
-def print_problems(problems: list[PlanProblem]) -> None:
+def print_problems(problems: list[FileProblem]) -> None:
     """Every error and warning, one per paragraph, on stderr."""
     for problem in problems:
         err.print(str(problem), markup=False, style="red" if problem.severity == "error" else "yellow")
@@ -52,4 +52,4 @@ def load_plan_or_exit(path: Path | None) -> Plan:
     return plan
 
 
-__all__ += ["PlanInvalid", "print_problems"]
+__all__ += ["InvalidFile", "print_problems"]

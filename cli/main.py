@@ -8,16 +8,18 @@ from __future__ import annotations
 
 import typer
 
-from cli import plan
+from cli import board, plan
 
 app = typer.Typer(
     name="liangshan",
-    help="两山：多年期工作方案的阶段、步骤与成果跟踪 / liangshan: track the phases and steps of a multi-year work plan.",
+    help="两山：多年期工作方案的阶段、步骤与成果跟踪 / liangshan: track the phases and steps of a work plan.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
 app.add_typer(plan.app, name="plan")
+app.command("status")(board.status)
+app.command("simulate")(board.simulate)
 
 
 def main() -> None:

@@ -1,16 +1,16 @@
-"""Problems found in a plan file, each pinned to a file, line, column and field path."""
+"""Problems found in an input file (plan, events, holidays), each pinned to file, line, column and field."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["PlanInvalid", "PlanProblem"]
+__all__ = ["InvalidFile", "FileProblem"]
 
 
 @dataclass(frozen=True, slots=True)
-class PlanProblem:
-    """One error or warning about a plan file, in Chinese and English, with what would fix it."""
+class FileProblem:
+    """One error or warning about an input file, in Chinese and English, with what would fix it."""
 
     severity: Literal["error", "warning"]
     file: str
@@ -28,15 +28,15 @@ class PlanProblem:
         return f"{text}\n    修改建议 fix: {self.fix}" if self.fix else text
 
 
-class PlanInvalid(Exception):
-    """The plan file has errors; ``problems`` lists every one found, warnings included."""
+class InvalidFile(Exception):
+    """An input file has errors; ``problems`` lists every one found, warnings included."""
 
-    def __init__(self, problems: list[PlanProblem]) -> None:
+    def __init__(self, problems: list[FileProblem]) -> None:
         self.problems = problems
         errors = [p for p in problems if p.severity == "error"]
         super().__init__("\n".join(str(p) for p in errors))
 
     @property
-    def errors(self) -> list[PlanProblem]:
+    def errors(self) -> list[FileProblem]:
         """Only the errors, in file order."""
         return [p for p in self.problems if p.severity == "error"]

@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from pydantic import ValidationError
 
-from config.errors import PlanInvalid, PlanProblem
+from config.errors import InvalidFile, FileProblem
 from config.schema import PlanFile, StepSpec, WindowRange
 from config.yamlpos import Located, YamlSyntaxError, load_located
 from core.periods import PeriodError, Window, parse_window
@@ -70,16 +70,16 @@ def load_plan(path: str | Path) -> Plan:
     """Load and validate a plan file.
 
     Raises:
-        PlanInvalid: the file is missing, not YAML, or breaks the schema or the plan's rules;
+        InvalidFile: the file is missing, not YAML, or breaks the schema or the plan's rules;
             every problem is listed with its position.
     """
     plan, problems = check_plan(path)
     if plan is None:
-        raise PlanInvalid(problems)
+        raise InvalidFile(problems)
     return plan
 
 
-def check_plan(path: str | Path) -> tuple[Plan | None, list[PlanProblem]]:
+def check_plan(path: str | Path) -> tuple[Plan | None, list[FileProblem]]:
     """Validate a plan file, returning the plan (None on any error) and every problem found."""
     file = str(path)
     try:
@@ -111,8 +111,8 @@ def check_plan(path: str | Path) -> tuple[Plan | None, list[PlanProblem]]:
 
 
 def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix: str = "",
-             severity: str = "error") -> PlanProblem:
-    return PlanProblem(severity, file, line, column, path, zh, en, fix)  # type: ignore[arg-type]
+             severity: str = "error") -> FileProblem:
+    return FileProblem(severity, file, line, column, path, zh, en, fix)  # type: ignore[arg-type]
 
 
 def _format_path(path: Iterable[str | int]) -> str:
@@ -122,8 +122,8 @@ def _format_path(path: Iterable[str | int]) -> str:
     return out or "(文件 file)"
 
 
-def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[PlanProblem]:
-    problems: dict[str, PlanProblem] = {}
+def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[FileProblem]:
+    problems: dict[str, FileProblem] = {}
     for err in exc.errors():
         loc = tuple(p for p in err["loc"] if p not in _UNION_TAGS)
         kind = err["type"]
@@ -156,7 +156,7 @@ class _Compiler:
         self.located = located
         self.spec = spec
         self.content_hash = content_hash
-        self.problems: list[PlanProblem] = []
+        self.problems: list[FileProblem] = []
 
     def _report(self, path: DataPath, zh: str, en: str, fix: str = "", severity: str = "error") -> None:
         pos = self.located.position(path)

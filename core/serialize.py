@@ -1,12 +1,14 @@
-"""JSON documents of the plan: the ``plan show --json`` contract, shared by every consumer."""
+"""JSON documents: the ``plan show --json`` and ``status --json`` contracts, shared by every consumer."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from core.plan import Plan
+from core.status import Board
 
-__all__ = ["plan_document"]
+__all__ = ["LIGHT_EMOJI", "STATUS_ZH", "board_document", "plan_document"]
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -65,3 +67,74 @@ def _step(plan: Plan, step_id: str) -> dict[str, Any]:
         "depends_on": list(step.depends_on),
         "review": step.review,
     }
+
+
+STATUS_ZH = {
+    "done": "已完成",
+    "submitted": "待审核",
+    "returned": "已退回",
+    "blocked": "受阻",
+    "not_open": "未开始",
+    "open": "待报送",
+    "due_soon": "即将到期",
+    "overdue": "逾期",
+    "in_progress": "进行中",
+}
+LIGHT_EMOJI = {"green": "🟢", "yellow": "🟡", "red": "🔴", "grey": "⚪"}
+
+
+def board_document(plan: Plan, board: Board) -> dict[str, Any]:
+    """The board as JSON-ready data: the ``status --json`` contract.
+
+    ``due`` is the effective due date (moved to the next working day when the window's due falls
+    on a rest day); ``window_due`` is the plan's own.
+    """
+    steps = []
+    for phase in plan.phases:
+        for sid in phase.step_ids:
+            step, st = plan.steps[sid], board.steps[sid]
+            steps.append({
+                "id": sid,
+                "phase": phase.id,
+                "title": step.title,
+                "owners": list(step.owners),
+                "start": step.window.start.isoformat(),
+                "due": st.due.isoformat(),
+                "window_due": step.window.due.isoformat(),
+                "status": st.status,
+                "status_zh": STATUS_ZH[st.status],
+                "light": st.light,
+                "blocked_by": list(st.blocked_by),
+                "late": st.late,
+                "overdue_workdays": st.overdue_workdays,
+                "done_on": _iso(st.done_on),
+                "missing": list(st.missing),
+                "awaiting_review": list(st.awaiting_review),
+                "returned_reason": st.returned_reason or None,
+                "resubmit_by": _iso(st.resubmit_by),
+                "forecast_due": _iso(st.forecast_due),
+                "slack_days": st.slack_days,
+                "critical": st.critical,
+            })
+    end = board.end
+    return {
+        "as_of": board.as_of.isoformat(),
+        "plan": {"id": plan.id, "title": plan.title},
+        "phases": [
+            {"id": p.id, "title": plan_phase.title, "status": p.status, "light": p.light, "done": p.done, "total": p.total}
+            for plan_phase in plan.phases
+            for p in [board.phases[plan_phase.id]]
+        ],
+        "steps": steps,
+        "end": None if end is None else {
+            "step": end.step,
+            "due": end.due.isoformat(),
+            "forecast_due": end.forecast_due.isoformat(),
+            "late_days": end.late_days,
+            "pushed_by": list(end.pushed_by),
+        },
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

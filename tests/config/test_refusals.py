@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from config.errors import PlanInvalid
+from config.errors import InvalidFile
 from config.loader import check_plan, load_plan
 
 
@@ -93,7 +93,7 @@ def test_unknown_bureau_suggests_the_closest(huyi_text: str, tmp_path: Path) -> 
         huyi_text, "owners: [gov, eco]\n        depends_on: [mobilize.work-plan]",
         "owners: [gvo, eco]\n        depends_on: [mobilize.work-plan]", tmp_path,
     )
-    with pytest.raises(PlanInvalid) as info:
+    with pytest.raises(InvalidFile) as info:
         load_plan(path)
     (problem,) = info.value.errors
     assert problem.line == line

@@ -1,0 +1,177 @@
+"""``liangshan status`` and ``liangshan simulate``: the board as of a day, and the five-year dry run."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+import typer
+from rich.table import Table
+
+from cli.common import err, fail, load_plan_or_exit, out, print_problems
+from config.errors import InvalidFile
+from config.events import load_events
+from config.holidays import load_calendar
+from config.settings import get_settings
+from core.events import Facts
+from core.plan import Plan
+from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
+from core.simulate import replay
+from core.status import Board, Engine
+
+PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
+EventsOpt = Annotated[
+    Path | None, typer.Option("--events", help="事件文件（YAML）；不给则读数据库 / events file; else the database.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")]
+
+
+def parse_day(text: str, option: str) -> date:
+    """A YYYY-MM-DD option value, or exit 2 naming the option."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} “{text}” 不是日期，应写成 YYYY-MM-DD / {option} {text!r} is not a date (YYYY-MM-DD)")
+
+
+def today(plan: Plan) -> date:
+    """Today in the plan's zone (Asia/Shanghai), never the server's UTC date."""
+    return datetime.now(ZoneInfo(plan.settings.timezone)).date()
+
+
+def load_context(plan_file: Path | None, events_file: Path | None) -> tuple[Plan, Engine, Facts]:
+    """The plan, an engine on China's calendar, and the facts; exit 2 on any bad input file."""
+    plan = load_plan_or_exit(plan_file)
+    try:
+        calendar = load_calendar(get_settings().holidays)
+        events = load_events(events_file, plan) if events_file is not None else []
+    except InvalidFile as exc:
+        print_problems(exc.problems)
+        fail(f"输入文件有 {len(exc.errors)} 处错误，未做任何改动 / {len(exc.errors)} error(s) in the input; nothing was done")
+    return plan, Engine(plan, calendar), Facts(events)
+
+
+def status(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD，默认今天（北京时间）/ default today.")] = None,
+    events: EventsOpt = None,
+    as_json: JsonOpt = False,
+    plan_file: PlanOpt = None,
+) -> None:
+    """看板：每个步骤的状态、红黄绿灯、受阻原因和预计完成日期 / the board as of a day."""
+    plan, engine, facts = load_context(plan_file, events)
+    day = parse_day(as_of, "--as-of") if as_of else today(plan)
+    board = engine.board(facts, day)
+    _notices(engine)
+    if as_json:
+        typer.echo(json.dumps(board_document(plan, board), ensure_ascii=False, indent=2))
+        return
+    out.print(render_board(plan, board))
+    out.print(summary_line(plan, board))
+
+
+def simulate(
+    start: Annotated[str, typer.Option("--from", help="起始日期 YYYY-MM-DD / first day.")],
+    end: Annotated[str, typer.Option("--to", help="结束日期 YYYY-MM-DD / last day.")],
+    events: EventsOpt = None,
+    as_json: JsonOpt = False,
+    plan_file: PlanOpt = None,
+) -> None:
+    """逐日推演，列出每个步骤的每次状态变化 / replay day by day, listing every status change."""
+    first, last = parse_day(start, "--from"), parse_day(end, "--to")
+    if last < first:
+        fail(f"--to {last} 早于 --from {first} / --to is before --from")
+    plan, engine, facts = load_context(plan_file, events)
+    initial, transitions = _replay_with_progress(engine, facts, first, last)
+    _notices(engine)
+    if as_json:
+        doc = {
+            "from": first.isoformat(),
+            "to": last.isoformat(),
+            "initial": [{"step": sid, "status": st} for sid, st in initial.items()],
+            "transitions": [
+                {"date": t.day.isoformat(), "step": t.step, "from": t.before, "to": t.after} for t in transitions
+            ],
+        }
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{plan.title}：{first} 至 {last} 的状态变化（共 {len(transitions)} 次）")
+    for column in ("日期", "步骤", "名称", "变化"):
+        table.add_column(column)
+    for t in transitions:
+        table.add_row(t.day.isoformat(), t.step, plan.steps[t.step].title, f"{STATUS_ZH[t.before]} → {STATUS_ZH[t.after]}")
+    out.print(table)
+
+
+def _replay_with_progress(engine: Engine, facts: Facts, first: date, last: date) -> tuple[dict[str, str], list]:  # type: ignore[type-arg]
+    if not err.is_terminal:
+        return replay(engine, facts, first, last)
+    from rich.progress import Progress
+
+    with Progress(console=err, transient=True) as progress:
+        task = progress.add_task("推演中 / replaying", total=(last - first).days)
+        return replay(engine, facts, first, last, on_day=lambda _: progress.advance(task))
+
+
+def _notices(engine: Engine) -> None:
+    for notice in engine.calendar.notices:
+        err.print(f"提示 notice: {notice}", markup=False, style="yellow")
+
+
+def render_board(plan: Plan, board: Board) -> Table:
+    """The board as a Chinese table, one section per phase."""
+    table = Table(title=f"{plan.title}\n截至 {board.as_of} 的进展看板", show_lines=False)
+    for column in ("灯", "步骤", "责任单位", "时间窗口", "状态", "说明", "预计完成"):
+        table.add_column(column, overflow="fold")
+    for phase in plan.phases:
+        ph = board.phases[phase.id]
+        table.add_section()
+        table.add_row(LIGHT_EMOJI[ph.light], f"[bold]{phase.title}[/bold]", "", "",
+                      f"[bold]{STATUS_ZH[ph.status]}[/bold]", f"{ph.done}/{ph.total} 已完成", "")
+        for sid in phase.step_ids:
+            step, st = plan.steps[sid], board.steps[sid]
+            owners = plan.bureau_name(step.lead) + (f" 等{len(step.owners)}家" if len(step.owners) > 1 else "")
+            table.add_row(
+                LIGHT_EMOJI[st.light],
+                f"{step.title}\n[dim]{sid}[/dim]",
+                owners,
+                f"{step.window.start:%Y-%m-%d}~{st.due:%m-%d}",
+                STATUS_ZH[st.status],
+                _explain(st),
+                (st.forecast_due.isoformat() if st.forecast_due else "") + (" ★关键" if st.critical else ""),
+            )
+    return table
+
+
+def _explain(st: object) -> str:
+    from core.status import StepStatus
+
+    assert isinstance(st, StepStatus)
+    parts = []
+    if st.blocked_by:
+        parts.append("等待：" + "、".join(st.blocked_by))
+    if st.status == "done":
+        parts.append(f"{st.done_on} 完成" + (f"，逾期 {st.overdue_workdays} 个工作日" if st.late else ""))
+    elif st.overdue_workdays:
+        parts.append(f"逾期 {st.overdue_workdays} 个工作日")
+    if st.awaiting_review and st.status != "done":
+        parts.append("待办公室审核")
+    if st.returned_reason:
+        parts.append(f"退回：{st.returned_reason}" + (f"（{st.resubmit_by} 前重报）" if st.resubmit_by else ""))
+    return "；".join(parts)
+
+
+def summary_line(plan: Plan, board: Board) -> str:
+    """Counts per light and the end forecast, in one paragraph."""
+    lights = Counter(st.light for st in board.steps.values())
+    text = (f"合计 {len(board.steps)} 个步骤：🟢 {lights['green']}  🟡 {lights['yellow']}  "
+            f"🔴 {lights['red']}  ⚪ {lights['grey']}")
+    if board.end is not None:
+        end = board.end
+        text += f"\n最后一步“{plan.steps[end.step].title}”截止 {end.due}，预计 {end.forecast_due}"
+        if end.pushed_by:
+            text += f"，推迟 {end.late_days} 天，原因：" + "、".join(end.pushed_by)
+    return text

@@ -1,0 +1,296 @@
+"""Where every step stands at a date, and why: status, traffic light, blocking, forecast.
+
+The rules, in one place (the tests state them as tables):
+
+* A step is **done** when every deliverable is checked in (and accepted, where the plan asks for
+  review) *and* every upstream step is done. Its done day is the later of its last deliverable and
+  its last upstream step: a check-in made while upstream work is unfinished is kept, and counts
+  from the day the upstream is done. A returned deliverable reopens the step, and everything
+  downstream is no longer done until it is done again.
+* The **effective due** date is the window's due, moved to the next working day when it falls on a
+  rest day (顺延), unless the plan turns that off.
+* Status precedence, first match wins:
+
+  ============  ===============================================  ========================
+  status        when                                             light
+  ============  ===============================================  ========================
+  done          done as above                                    green
+  not_open      the window has not opened                        grey
+  blocked       an upstream step is not done                     yellow; red past due
+  returned      a deliverable was returned, resubmission open    yellow
+  submitted     all checked in, waiting for the office's review  yellow
+  overdue       past due (or past the resubmit-by date)          red
+  due_soon      due within N working days (N from the plan)      yellow
+  open          open and on time                                 green
+  ============  ===============================================  ========================
+
+* **Forecast**: a done step finished on its done day; an open step is expected by its due date (or
+  today, when overdue); a step cannot finish before its upstream steps' forecast plus the time the
+  plan gives it after them. **Slack** is how many days a step can slip before the last step of the
+  plan slips; steps with no slack left are **critical**.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Literal
+
+from core.events import CheckIn, Event, Facts
+from core.plan import Plan, Step
+from core.workdays import WorkdayCalendar
+
+__all__ = ["LIGHT_RANK", "Board", "Engine", "EndForecast", "PhaseStatus", "StepStatus"]
+
+Status = Literal["done", "submitted", "returned", "blocked", "not_open", "open", "due_soon", "overdue"]
+Light = Literal["green", "yellow", "red", "grey"]
+
+LIGHT_RANK: Mapping[str, int] = {"grey": 0, "green": 1, "yellow": 2, "red": 3}
+
+
+@dataclass(frozen=True, slots=True)
+class StepStatus:
+    """One step instance as of a day."""
+
+    id: str
+    status: Status
+    light: Light
+    due: date
+    blocked_by: tuple[str, ...] = ()
+    late: bool = False
+    overdue_workdays: int = 0
+    done_on: date | None = None
+    missing: tuple[str, ...] = ()
+    awaiting_review: tuple[str, ...] = ()
+    returned_reason: str = ""
+    resubmit_by: date | None = None
+    forecast_due: date | None = None
+    slack_days: int | None = None
+    critical: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PhaseStatus:
+    """A phase rolled up from its steps: the worst light, and done only when every step is."""
+
+    id: str
+    status: Literal["done", "not_open", "in_progress"]
+    light: Light
+    done: int
+    total: int
+
+
+@dataclass(frozen=True, slots=True)
+class EndForecast:
+    """When the plan's last step is expected, and which late steps push it past its due."""
+
+    step: str
+    due: date
+    forecast_due: date
+    pushed_by: tuple[str, ...]
+
+    @property
+    def late_days(self) -> int:
+        """Calendar days the last step is expected after its due (0 when on time)."""
+        return max(0, (self.forecast_due - self.due).days)
+
+
+@dataclass(frozen=True, slots=True)
+class Board:
+    """Every step and phase of a plan as of one day."""
+
+    as_of: date
+    plan_id: str
+    steps: Mapping[str, StepStatus]
+    phases: Mapping[str, PhaseStatus]
+    end: EndForecast | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Deliverables:
+    """What a step's own events add up to, before upstream steps are considered."""
+
+    complete_day: date | None
+    missing: tuple[str, ...]
+    awaiting_review: tuple[str, ...]
+    returned: bool
+    reason: str
+    resubmit_by: date | None
+
+
+class Engine:
+    """Evaluates one plan on a working-day calendar; reuse it across days for speed."""
+
+    def __init__(self, plan: Plan, calendar: WorkdayCalendar) -> None:
+        self.plan = plan
+        self.calendar = calendar
+        self.order = plan.topo_order or tuple(plan.steps)
+        roll = plan.settings.roll_due_to_workday
+        self.due: dict[str, date] = {
+            sid: calendar.next_workday(s.window.due) if roll else s.window.due for sid, s in plan.steps.items()
+        }
+        self.downstream: dict[str, list[str]] = {sid: [] for sid in plan.steps}
+        for step in plan.steps.values():
+            for dep in step.depends_on:
+                self.downstream[dep].append(step.id)
+        # Days the plan gives a step after its upstream steps are due (0 when windows overlap).
+        self.duration: dict[str, int] = {}
+        for sid, step in plan.steps.items():
+            upstream_due = max((self.due[d] for d in step.depends_on), default=step.window.start)
+            self.duration[sid] = max(0, (self.due[sid] - max(step.window.start, upstream_due)).days)
+        sinks = [sid for sid in self.order if not self.downstream[sid]]
+        self.end_step = max(sinks, key=lambda sid: (self.due[sid], self.order.index(sid))) if sinks else None
+        self._latest_finish = self._backward_pass()
+        self._memo: dict[tuple[str, int], _Deliverables] = {}
+
+    def _backward_pass(self) -> dict[str, date]:
+        """Latest finish of every step that keeps the last step on time (CPM backward pass)."""
+        latest: dict[str, date] = {}
+        for sid in reversed(self.order):
+            down = self.downstream[sid]
+            if not down:
+                latest[sid] = self.due[self.end_step] if self.end_step else self.due[sid]
+            else:
+                latest[sid] = min(latest[t] - timedelta(days=self.duration[t]) for t in down)
+        return latest
+
+    def board(self, facts: Facts, as_of: date) -> Board:
+        """Every step's status, light, blocking, lateness and forecast as of ``as_of``."""
+        due_soon = self.plan.settings.due_soon_workdays
+        done_on: dict[str, date | None] = {}
+        forecast: dict[str, date] = {}
+        statuses: dict[str, StepStatus] = {}
+        for sid in self.order:
+            step = self.plan.steps[sid]
+            own = self._deliverables(step, facts.upto(sid, as_of))
+            unfinished = tuple(d for d in step.depends_on if done_on[d] is None)
+            done_day = None
+            if own.complete_day is not None and not unfinished:
+                done_day = max([own.complete_day, *(d for d in (done_on[u] for u in step.depends_on) if d)])
+            done_on[sid] = done_day
+            forecast[sid] = self._forecast(step, done_day, forecast, as_of)
+            statuses[sid] = self._classify(step, own, unfinished, done_day, as_of, due_soon, forecast[sid])
+        statuses = self._with_slack(statuses, forecast)
+        return Board(as_of, self.plan.id, statuses, self._phases(statuses), self._end(statuses, forecast))
+
+    def _deliverables(self, step: Step, events: tuple[Event, ...]) -> _Deliverables:
+        key = (step.id, len(events))
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = _replay(step, events)
+        return found
+
+    def _classify(self, step: Step, own: _Deliverables, unfinished: tuple[str, ...], done_day: date | None,
+                  as_of: date, due_soon: int, forecast: date) -> StepStatus:
+        """Apply the precedence table of the module docstring."""
+        due = self.due[step.id]
+        past_due = as_of > due
+        late_by = self.calendar.workdays_between(due, as_of) if past_due else 0
+        status: Status
+        light: Light
+        if done_day is not None:
+            status, light = "done", "green"
+            late_by = self.calendar.workdays_between(due, done_day) if done_day > due else 0
+        elif as_of < step.window.start:
+            status, light = "not_open", "grey"
+        elif unfinished:
+            status, light = "blocked", "red" if past_due else "yellow"
+        elif own.returned:
+            limit = self.calendar.next_workday(own.resubmit_by) if own.resubmit_by else due
+            if as_of > limit:
+                status, light = "overdue", "red"
+                late_by = self.calendar.workdays_between(limit, as_of)
+            else:
+                status, light = "returned", "yellow"
+        elif own.awaiting_review and not own.missing:
+            status, light = "submitted", "yellow"
+        elif past_due:
+            status, light = "overdue", "red"
+        elif self.calendar.workdays_between(as_of, due) <= due_soon:
+            status, light = "due_soon", "yellow"
+        else:
+            status, light = "open", "green"
+        return StepStatus(
+            id=step.id, status=status, light=light, due=due,
+            blocked_by=unfinished if done_day is None else (),
+            late=done_day is not None and done_day > due,
+            overdue_workdays=late_by, done_on=done_day,
+            missing=own.missing, awaiting_review=own.awaiting_review,
+            returned_reason=own.reason, resubmit_by=own.resubmit_by, forecast_due=forecast,
+        )
+
+    def _forecast(self, step: Step, done_day: date | None, forecast: dict[str, date], as_of: date) -> date:
+        if done_day is not None:
+            return done_day
+        due = self.due[step.id]
+        expected = due if as_of <= due else as_of
+        if step.depends_on:
+            after_upstream = max(forecast[d] for d in step.depends_on) + timedelta(days=self.duration[step.id])
+            expected = max(expected, after_upstream)
+        return self.calendar.next_workday(expected)
+
+    def _with_slack(self, statuses: dict[str, StepStatus], forecast: dict[str, date]) -> dict[str, StepStatus]:
+        out = {}
+        for sid, st in statuses.items():
+            if st.status == "done":
+                out[sid] = st
+                continue
+            slack = (self._latest_finish[sid] - forecast[sid]).days
+            out[sid] = replace(st, slack_days=slack, critical=slack <= 0)
+        return out
+
+    def _phases(self, statuses: Mapping[str, StepStatus]) -> dict[str, PhaseStatus]:
+        phases = {}
+        for phase in self.plan.phases:
+            members = [statuses[s] for s in phase.step_ids]
+            done = sum(s.status == "done" for s in members)
+            if done == len(members):
+                status: Literal["done", "not_open", "in_progress"] = "done"
+            elif all(s.status == "not_open" for s in members):
+                status = "not_open"
+            else:
+                status = "in_progress"
+            light = max((s.light for s in members), key=LIGHT_RANK.__getitem__)
+            if status == "done":
+                light = "green"
+            phases[phase.id] = PhaseStatus(phase.id, status, light, done, len(members))
+        return phases
+
+    def _end(self, statuses: Mapping[str, StepStatus], forecast: Mapping[str, date]) -> EndForecast | None:
+        if self.end_step is None:
+            return None
+        due = self.due[self.end_step]
+        expected = forecast[self.end_step]
+        pushers: tuple[str, ...] = ()
+        if expected > due:
+            pushers = tuple(
+                sid for sid in self.order
+                if statuses[sid].critical and (statuses[sid].light == "red" or forecast[sid] > self.due[sid])
+            )
+        return EndForecast(self.end_step, due, expected, pushers)
+
+
+def _replay(step: Step, events: tuple[Event, ...]) -> _Deliverables:
+    """Replay a step's own check-ins and reviews, deliverable by deliverable."""
+    # Each deliverable: None (nothing yet) or (state, day) with state "in", "ok" or "returned".
+    state: dict[str, tuple[str, date] | None] = {d.id: None for d in step.deliverables}
+    reason, resubmit_by = "", None
+    for event in events:
+        for did in event.deliverables:
+            current = state.get(did)
+            if isinstance(event, CheckIn):
+                state[did] = ("in", event.day)
+            elif event.decision == "accept" and current is not None and current[0] == "in":
+                state[did] = ("ok", event.day)
+            elif event.decision == "return" and current is not None:
+                state[did] = ("returned", event.day)
+        if not isinstance(event, CheckIn) and event.decision == "return":
+            reason, resubmit_by = event.reason, event.resubmit_by
+    missing = tuple(d for d, s in state.items() if s is None or s[0] == "returned")
+    awaiting = tuple(d for d, s in state.items() if s is not None and s[0] == "in") if step.review else ()
+    returned = any(s is not None and s[0] == "returned" for s in state.values())
+    complete = not missing and not awaiting
+    complete_day = max(s[1] for s in state.values() if s is not None) if complete and state else None
+    return _Deliverables(complete_day, missing, awaiting, returned, reason if returned else "",
+                         resubmit_by if returned else None)
