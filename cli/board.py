@@ -20,8 +20,8 @@ from config.settings import get_settings
 from core.events import Facts
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
-from core.simulate import replay
-from core.status import Board, Engine
+from core.simulate import Transition, replay
+from core.status import Board, Engine, StepStatus
 
 PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 EventsOpt = Annotated[
@@ -106,7 +106,7 @@ def simulate(
     out.print(table)
 
 
-def _replay_with_progress(engine: Engine, facts: Facts, first: date, last: date) -> tuple[dict[str, str], list]:  # type: ignore[type-arg]
+def _replay_with_progress(engine: Engine, facts: Facts, first: date, last: date) -> tuple[dict[str, str], list[Transition]]:
     if not err.is_terminal:
         return replay(engine, facts, first, last)
     from rich.progress import Progress
@@ -146,10 +146,7 @@ def render_board(plan: Plan, board: Board) -> Table:
     return table
 
 
-def _explain(st: object) -> str:
-    from core.status import StepStatus
-
-    assert isinstance(st, StepStatus)
+def _explain(st: StepStatus) -> str:
     parts = []
     if st.blocked_by:
         parts.append("等待：" + "、".join(st.blocked_by))

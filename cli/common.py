@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from cli.exits import Exit
-from config.errors import InvalidFile, FileProblem
+from config.errors import FileProblem, InvalidFile
 from config.loader import check_plan
 from config.settings import get_settings
 from core.plan import Plan

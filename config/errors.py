@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["InvalidFile", "FileProblem"]
+__all__ = ["FileProblem", "InvalidFile"]
 
 
 @dataclass(frozen=True, slots=True)

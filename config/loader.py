@@ -15,7 +15,7 @@ from types import MappingProxyType
 
 from pydantic import ValidationError
 
-from config.errors import InvalidFile, FileProblem
+from config.errors import FileProblem, InvalidFile
 from config.schema import PlanFile, StepSpec, WindowRange
 from config.yamlpos import Located, YamlSyntaxError, load_located
 from core.periods import PeriodError, Window, parse_window

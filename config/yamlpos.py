@@ -51,6 +51,16 @@ class Located:
         return ()
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves dates as text: our own parsers read them and name the bad ones."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _mark(mark: yaml.Mark) -> Position:
     return Position(mark.line + 1, mark.column + 1)
 
@@ -62,7 +72,7 @@ def load_located(text: str) -> Located:
         YamlSyntaxError: malformed YAML, or a mapping that repeats a key (PyYAML would
             silently keep the last one, hiding a mistake in the plan).
     """
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -79,7 +89,7 @@ def load_located(text: str) -> Located:
     return located
 
 
-def _index(loader: yaml.SafeLoader, node: yaml.Node, path: Path, out: dict[Path, Position]) -> None:
+def _index(loader: _Loader, node: yaml.Node, path: Path, out: dict[Path, Position]) -> None:
     out.setdefault(path, _mark(node.start_mark))
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, Position] = {}

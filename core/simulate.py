@@ -35,7 +35,7 @@ def replay(
         The statuses on ``start``, and every transition after it, in day then plan order.
     """
     board = engine.board(facts, start)
-    previous = {sid: st.status for sid, st in board.steps.items()}
+    previous: dict[str, str] = {sid: st.status for sid, st in board.steps.items()}
     initial = dict(previous)
     transitions: list[Transition] = []
     day = start

@@ -41,7 +41,7 @@ from core.events import CheckIn, Event, Facts
 from core.plan import Plan, Step
 from core.workdays import WorkdayCalendar
 
-__all__ = ["LIGHT_RANK", "Board", "Engine", "EndForecast", "PhaseStatus", "StepStatus"]
+__all__ = ["LIGHT_RANK", "Board", "EndForecast", "Engine", "PhaseStatus", "StepStatus"]
 
 Status = Literal["done", "submitted", "returned", "blocked", "not_open", "open", "due_soon", "overdue"]
 Light = Literal["green", "yellow", "red", "grey"]

@@ -157,9 +157,9 @@ class WorkdayCalendar:
         if day.year not in self._complete_years:
             self._guessed_years.add(day.year)
         if self._use_holidays:
-            name = self._statutory_holidays(day.year).get(day)
-            if name:
-                return DayInfo(day, False, "holidays", name)
+            statutory = self._statutory_holidays(day.year).get(day)
+            if statutory:
+                return DayInfo(day, False, "holidays", statutory)
         return DayInfo(day, not weekend, "weekend", "周末" if weekend else "")
 
     def _from_chinese_calendar(self, day: date) -> DayInfo | None:
@@ -178,7 +178,7 @@ class WorkdayCalendar:
         if year not in self._statutory:
             import holidays
 
-            self._statutory[year] = dict(holidays.China(years=[year], language="zh_CN").items())
+            self._statutory[year] = dict(holidays.country_holidays("CN", years=[year], language="zh_CN").items())
         return self._statutory[year]
 
 
