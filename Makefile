@@ -18,9 +18,10 @@ $(STAMP): pyproject.toml
 	@echo "==> 安装：创建 $(VENV) 并安装 liangshan 及开发依赖 / install: .venv with liangshan[dev]"
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "liangshan needs Python >= 3.11"'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@# compat mode puts the checkout on sys.path, so new packages need no reinstall.
 	@# (this machine's pip.conf names local mirrors that may be absent; their warnings are noise)
 	@$(BIN)/python -m pip install --quiet --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
-	@$(BIN)/python -m pip install --quiet -e '.[dev]' 2>&1 | { grep -v "^WARNING: Location" || true; }
+	@$(BIN)/python -m pip install --quiet -e '.[dev]' --config-settings editable_mode=compat 2>&1 | { grep -v "^WARNING: Location" || true; }
 	@$(BIN)/python -c 'import cli.main, prefect, sqlalchemy, apprise, pendulum' || (echo "install failed"; exit 1)
 	@touch $(STAMP)
 

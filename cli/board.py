@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from cli.common import err, fail, load_plan_or_exit, out, print_problems
+from cli.common import err, fail, out, print_problems
+from cli.context import Context
 from config.errors import InvalidFile
 from config.events import load_events
-from config.holidays import load_calendar
-from config.settings import get_settings
-from core.events import Facts
+from core.events import Event, Facts
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
 from core.simulate import Transition, replay
@@ -44,15 +43,29 @@ def today(plan: Plan) -> date:
 
 
 def load_context(plan_file: Path | None, events_file: Path | None) -> tuple[Plan, Engine, Facts]:
-    """The plan, an engine on China's calendar, and the facts; exit 2 on any bad input file."""
-    plan = load_plan_or_exit(plan_file)
-    try:
-        calendar = load_calendar(get_settings().holidays)
-        events = load_events(events_file, plan) if events_file is not None else []
-    except InvalidFile as exc:
-        print_problems(exc.problems)
-        fail(f"输入文件有 {len(exc.errors)} 处错误，未做任何改动 / {len(exc.errors)} error(s) in the input; nothing was done")
-    return plan, Engine(plan, calendar), Facts(events)
+    """The plan, an engine on China's calendar, and the facts (the events file, else the database)."""
+    ctx = Context(plan_file)
+    plan = ctx.plan
+    if events_file is not None:
+        try:
+            events = load_events(events_file, plan)
+        except InvalidFile as exc:
+            print_problems(exc.problems)
+            fail(f"输入文件有 {len(exc.errors)} 处错误，未做任何改动 / {len(exc.errors)} error(s) in the input")
+    else:
+        events = _database_events(ctx)
+    return plan, Engine(plan, ctx.calendar), Facts(events)
+
+
+def _database_events(ctx: Context) -> list[Event]:
+    if not ctx.schema_ready():
+        err.print("提示 notice: 数据库尚未初始化（liangshan init），看板按没有任何报送记录显示 / "
+                  "no database yet: the board shows no facts", markup=False, style="yellow")
+        return []
+    from db.repo import load_events as load_recorded
+
+    with ctx.sessions() as session:
+        return load_recorded(session=session, plan_id=ctx.plan.id)
 
 
 def status(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, plan
+from cli import board, facts, plan
 
 app = typer.Typer(
     name="liangshan",
@@ -20,6 +20,13 @@ app = typer.Typer(
 app.add_typer(plan.app, name="plan")
 app.command("status")(board.status)
 app.command("simulate")(board.simulate)
+app.command("init")(facts.init)
+app.add_typer(facts.db_app, name="db")
+app.command("checkin")(facts.checkin)
+app.command("review")(facts.review)
+app.command("import")(facts.import_events)
+app.command("history")(facts.history)
+app.command("verify")(facts.verify)
 
 
 def main() -> None:

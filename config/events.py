@@ -14,6 +14,7 @@ events:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -25,7 +26,7 @@ from config.yamlpos import Located, YamlSyntaxError, load_located
 from core.events import SHANGHAI, CheckIn, Event, Review, check_event
 from core.plan import Plan
 
-__all__ = ["load_events", "parse_moment"]
+__all__ = ["EventRow", "load_event_rows", "load_events", "parse_moment"]
 
 
 class _Row(BaseModel):
@@ -75,8 +76,22 @@ def parse_moment(value: datetime | date | str) -> datetime:
     return datetime.combine(value, time(12, 0), tzinfo=SHANGHAI)
 
 
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    """An event as read from the file: the event, its line, and its evidence files (resolved paths)."""
+
+    event: Event
+    line: int
+    files: tuple[Path, ...]
+
+
 def load_events(path: str | Path, plan: Plan) -> list[Event]:
-    """Read and check an events file against the plan.
+    """The events of an events file, checked against the plan (see :func:`load_event_rows`)."""
+    return [row.event for row in load_event_rows(path, plan)]
+
+
+def load_event_rows(path: str | Path, plan: Plan) -> list[EventRow]:
+    """Read and check an events file against the plan; ``files`` are relative to the file.
 
     Raises:
         InvalidFile: the file is unreadable, not YAML, of the wrong shape, or an event breaks the
@@ -95,8 +110,9 @@ def load_events(path: str | Path, plan: Plan) -> list[Event]:
         rows = _EventsFile.model_validate(located.data).events
     except ValidationError as exc:
         raise InvalidFile(_shape_problems(file, located, exc)) from exc
-    events: list[Event] = []
+    events: list[EventRow] = []
     problems: list[FileProblem] = []
+    base = Path(path).resolve().parent
     for i, row in enumerate(rows):
         try:
             at = parse_moment(row.at)
@@ -109,7 +125,8 @@ def load_events(path: str | Path, plan: Plan) -> list[Event]:
         for p in check_event(plan, event):
             pos = located.position(("events", i, p.field if p.field != "deliverable" else _deliverable_key(row)))
             problems.append(_problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
-        events.append(event)
+        files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow) else ()
+        events.append(EventRow(event, located.position(("events", i)).line, files))
     if problems:
         raise InvalidFile(problems)
     return events

@@ -112,6 +112,7 @@ class _Deliverables:
     """What a step's own events add up to, before upstream steps are considered."""
 
     complete_day: date | None
+    checked_in: tuple[str, ...]
     missing: tuple[str, ...]
     awaiting_review: tuple[str, ...]
     returned: bool
@@ -173,6 +174,11 @@ class Engine:
             statuses[sid] = self._classify(step, own, unfinished, done_day, as_of, due_soon, forecast[sid])
         statuses = self._with_slack(statuses, forecast)
         return Board(as_of, self.plan.id, statuses, self._phases(statuses), self._end(statuses, forecast))
+
+    def deliverables(self, facts: Facts, step_id: str, as_of: date) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(checked in and not returned, awaiting the office's review) for one step as of a day."""
+        own = self._deliverables(self.plan.steps[step_id], facts.upto(step_id, as_of))
+        return own.checked_in, own.awaiting_review
 
     def _deliverables(self, step: Step, events: tuple[Event, ...]) -> _Deliverables:
         key = (step.id, len(events))
@@ -292,5 +298,6 @@ def _replay(step: Step, events: tuple[Event, ...]) -> _Deliverables:
     returned = any(s is not None and s[0] == "returned" for s in state.values())
     complete = not missing and not awaiting
     complete_day = max(s[1] for s in state.values() if s is not None) if complete and state else None
-    return _Deliverables(complete_day, missing, awaiting, returned, reason if returned else "",
+    checked_in = tuple(d for d, s in state.items() if s is not None and s[0] != "returned")
+    return _Deliverables(complete_day, checked_in, missing, awaiting, returned, reason if returned else "",
                          resubmit_by if returned else None)

@@ -1,0 +1,116 @@
+"""What the database commands share: settings, the plan, the calendar, the database, the recorder.
+
+Built on demand and only by the commands that need it, so ``plan`` commands never import SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cli.common import err, fail, load_plan_or_exit, print_problems
+from cli.exits import Exit
+from config.errors import InvalidFile
+from config.holidays import load_calendar
+from config.settings import Settings, get_settings
+from core.plan import Plan
+from core.workdays import WorkdayCalendar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from db.records import Recorder
+
+
+def actor() -> str:
+    """Who is entering facts: ``LIANGSHAN_ACTOR``, else the login name."""
+    return os.environ.get("LIANGSHAN_ACTOR") or getpass.getuser()
+
+
+@dataclass
+class Context:
+    """Lazily built handles for one command run."""
+
+    plan_file: Path | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        return get_settings()
+
+    @cached_property
+    def plan(self) -> Plan:
+        return load_plan_or_exit(self.plan_file)
+
+    @cached_property
+    def calendar(self) -> WorkdayCalendar:
+        try:
+            return load_calendar(self.settings.holidays)
+        except InvalidFile as exc:
+            print_problems(exc.problems)
+            fail("放假安排覆盖文件有错误 / the holiday override file has errors")
+
+    @cached_property
+    def home(self) -> Path:
+        return Path(self.settings.home).resolve()
+
+    @cached_property
+    def url(self) -> str:
+        from db.engine import database_url
+
+        return database_url(self.settings)
+
+    @cached_property
+    def engine(self) -> Engine:
+        from db.engine import make_engine
+
+        return make_engine(self.url)
+
+    @cached_property
+    def sessions(self) -> sessionmaker[Session]:
+        from db.engine import make_sessionmaker
+
+        return make_sessionmaker(self.engine)
+
+    def require_schema(self) -> None:
+        """Exit 2 with what to do when the database is unreachable or not migrated to the code's schema."""
+        from sqlalchemy.exc import OperationalError
+
+        from db.engine import redact_url
+        from db.schema import EXPECTED_REVISION, schema_revision
+
+        try:
+            revision = schema_revision(self.engine)
+        except OperationalError as exc:
+            fail(f"无法连接数据库 {redact_url(self.url)}：{str(exc.orig).strip()} / cannot reach the database")
+        if revision != EXPECTED_REVISION:
+            fail(f"数据库 {redact_url(self.url)} 尚未初始化或版本不对（{revision or '空'}），请先运行 liangshan init / "
+                 "the database is not initialised: run `liangshan init`")
+
+    def schema_ready(self) -> bool:
+        """True when the database exists and is at the code's revision (no message, no exit)."""
+        from db.schema import EXPECTED_REVISION, schema_revision
+
+        if self.url.startswith("sqlite") and not Path(self.url.split("///", 1)[1]).exists():
+            return False  # do not create an empty file just to look
+        return schema_revision(self.engine) == EXPECTED_REVISION
+
+    def recorder(self) -> Recorder:
+        """The one path that records facts, on this plan and database."""
+        from db.records import Recorder
+
+        self.require_schema()
+        return Recorder(self.sessions, self.plan, self.calendar, self.home, actor())
+
+
+def exit_refused(exc: Exception) -> None:
+    """Print a refusal and exit with its code (2 bad input, 3 refused by the rules)."""
+    from db.records import Refusal
+
+    assert isinstance(exc, Refusal)
+    err.print(f"未登记 refused: {exc.zh} / {exc.en}", markup=False, style="red")
+    fail("未做任何改动 / nothing was written", Exit(exc.code))

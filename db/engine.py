@@ -1,0 +1,69 @@
+"""Database connections: the URL from settings, SQLite tuned for many writers, sessions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from config.settings import Settings
+
+__all__ = ["database_url", "make_engine", "make_sessionmaker", "redact_url"]
+
+_SQLITE_BUSY_MS = 30_000
+
+
+def database_url(settings: Settings) -> str:
+    """``LIANGSHAN_DB_URL``, else a SQLite file under ``LIANGSHAN_HOME``."""
+    if settings.db_url is not None:
+        url = settings.db_url.get_secret_value()
+        # "postgresql://" means psycopg 3 here, the driver the project installs.
+        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+    home = Path(settings.home).resolve()
+    return f"sqlite:///{home / 'liangshan.db'}"
+
+
+def redact_url(url: str) -> str:
+    """The URL with any password replaced, for messages and logs."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and immediate writes.
+
+    SQLite transactions start with ``BEGIN IMMEDIATE``: a deferred transaction that later needs
+    to write cannot wait for the lock and fails with "database is locked"; an immediate one
+    waits up to the busy timeout instead, so concurrent check-ins queue rather than fail.
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[1] if "///" in url else ""
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000}, **kwargs)
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # let the "begin" hook below issue BEGIN itself
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (the CLI prints them)."""
+    return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,176 @@
+"""SQLAlchemy models of the facts. Migrations in ``db/migrations`` create them; nothing else does."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+__all__ = ["AuditEntry", "Base", "CheckInFile", "CheckInRow", "EvidenceFile", "PlanVersion", "ReviewRow", "utcnow"]
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    """Now, timezone-aware, in UTC: the only clock the database records."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp stored as UTC; SQLite's naive values come back as UTC too."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: facts are recorded with a time zone")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention Alembic relies on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime(), date: Date(), dict[str, Any]: JSON(), list[str]: JSON(),
+    }
+
+
+class PlanVersion(Base):
+    """A plan file as it was loaded, by content hash; the newest row is the plan in force."""
+
+    __tablename__ = "plan_versions"
+    # Not unique: going back to an earlier file loads it again as a new row.
+    __table_args__ = (Index(None, "plan_id", "content_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(1000))
+    yaml_text: Mapped[str] = mapped_column(Text)
+    step_ids: Mapped[list[str]]
+    loaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(100))
+
+
+class EvidenceFile(Base):
+    """A file in the content-addressed archive, named by its SHA-256."""
+
+    __tablename__ = "evidence_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    media_type: Mapped[str] = mapped_column(String(200))
+    archived_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CheckInRow(Base):
+    """One deliverable checked in (报送). Rows of one act share ``submission``."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index(None, "plan_id", "step_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission: Mapped[str] = mapped_column(String(36))
+    plan_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(200))
+    deliverable_id: Mapped[str] = mapped_column(String(100))
+    bureau: Mapped[str] = mapped_column(String(50))
+    on_behalf_of: Mapped[str | None] = mapped_column(String(50))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    note: Mapped[str] = mapped_column(Text, default="")
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    force_reason: Mapped[str] = mapped_column(Text, default="")
+    # Same step, deliverable, bureau and files (or same moment and note when there are no files)
+    # in the same review round: the same fact, recorded once even when two processes race.
+    idem_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+    files: Mapped[list[CheckInFile]] = relationship(back_populates="checkin", order_by="CheckInFile.id")
+
+
+class CheckInFile(Base):
+    """An evidence file attached to a check-in, with the name it had when checked in."""
+
+    __tablename__ = "checkin_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("checkins.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256"))
+    original_name: Mapped[str] = mapped_column(String(500))
+
+    checkin: Mapped[CheckInRow] = relationship(back_populates="files")
+    evidence: Mapped[EvidenceFile] = relationship()
+
+
+class ReviewRow(Base):
+    """The office's decision on one checked-in deliverable: accept, or return (退回) with a reason."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint("decision IN ('accept', 'return')", name="decision"),
+        Index(None, "plan_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    submission: Mapped[str] = mapped_column(String(36))
+    plan_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(200))
+    deliverable_id: Mapped[str] = mapped_column(String(100))
+    reviewer: Mapped[str] = mapped_column(String(50))
+    decision: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    resubmit_by: Mapped[date | None]
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    idem_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditEntry(Base):
+    """Append-only trail of every change: who, what, when, before and after (triggers refuse edits)."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(50))
+    plan_id: Mapped[str] = mapped_column(String(100))
+    entity: Mapped[str] = mapped_column(String(50))
+    entity_id: Mapped[str] = mapped_column(String(200))
+    before: Mapped[dict[str, Any] | None]
+    after: Mapped[dict[str, Any] | None]

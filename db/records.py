@@ -1,0 +1,314 @@
+"""Recording facts: the one code path for check-ins, reviews and imports, whoever calls it.
+
+The CLI, the Prefect forms and ``import`` all come here, so the same rules give the same answers:
+each call is one transaction, and a refusal leaves nothing written. Refusals carry an exit code
+(2: the input is wrong; 3: the rules refuse it) and a message in Chinese with the English beside.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.events import CheckIn, Event, Facts, Review, check_event
+from core.plan import Plan, Step
+from core.status import Engine
+from core.workdays import WorkdayCalendar
+from db import repo
+from db.evidence import EvidenceError, StoredFile, archive_file
+from db.models import CheckInRow, ReviewRow, utcnow
+
+__all__ = ["CheckInRequest", "ImportItem", "Outcome", "Recorder", "Refusal", "ReviewRequest"]
+
+INVALID, FORBIDDEN = 2, 3
+_FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs drift; a few minutes ahead is not the future
+
+
+class Refusal(Exception):
+    """The request was refused and nothing was written; ``code`` is the exit code to use."""
+
+    def __init__(self, code: int, zh: str, en: str) -> None:
+        super().__init__(f"{zh} / {en}")
+        self.code = code
+        self.zh = zh
+        self.en = en
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInRequest:
+    """A bureau checks in deliverables of a step (all of them when none are named)."""
+
+    step: str
+    by: str
+    deliverables: tuple[str, ...] = ()
+    files: tuple[Path, ...] = ()
+    note: str = ""
+    at: datetime | None = None
+    on_behalf_of: str | None = None
+    force: bool = False
+    force_reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRequest:
+    """The office accepts or returns a step's checked-in deliverables (all that wait, by default)."""
+
+    step: str
+    by: str
+    decision: str
+    reason: str = ""
+    resubmit_by: date | None = None
+    deliverables: tuple[str, ...] = ()
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportItem:
+    """One event of an events file, with its evidence files and its line for messages."""
+
+    event: Event
+    files: tuple[Path, ...] = ()
+    line: int = 0
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a call wrote: new rows, and rows that were already there (the same fact again)."""
+
+    created: list[dict[str, Any]] = field(default_factory=list)
+    existing: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Recorder:
+    """Records facts about one plan in one database, applying the plan's rules."""
+
+    def __init__(self, sessions: sessionmaker[Session], plan: Plan, calendar: WorkdayCalendar, home: Path,
+                 actor: str, now: Callable[[], datetime] = utcnow) -> None:
+        self.sessions = sessions
+        self.plan = plan
+        self.engine = Engine(plan, calendar)
+        self.home = home
+        self.actor = actor
+        self.now = now
+
+    # -- public API -------------------------------------------------------------------------
+
+    def checkin(self, request: CheckInRequest) -> Outcome:
+        """Record a check-in, or raise :class:`Refusal`."""
+        step = self._step(request.step)
+        self._bureau(request.by, "--by")
+        if request.on_behalf_of is not None:
+            self._bureau(request.on_behalf_of, "--on-behalf-of")
+        deliverables = self._deliverables(step, request.deliverables)
+        at = self._moment(request.at)
+        if request.force and not request.force_reason.strip():
+            raise Refusal(INVALID, "强制报送必须写明原因（--reason）", "--force needs --reason")
+        if request.force and request.by != "office":
+            raise Refusal(FORBIDDEN, "只有领导小组办公室可以强制报送（--by office --on-behalf-of 责任单位）",
+                          "only the office may force a check-in (--by office --on-behalf-of OWNER)")
+        event = CheckIn(step.id, request.by, at, deliverables, request.note, request.on_behalf_of)
+        self._check(event)
+        stored = self._archive(request.files)
+        return self._write(lambda session, facts: self._apply_checkin(session, facts, event, stored,
+                                                                      request.force, request.force_reason))
+
+    def review(self, request: ReviewRequest) -> Outcome:
+        """Record the office's review, or raise :class:`Refusal`."""
+        step = self._step(request.step)
+        self._bureau(request.by, "--by")
+        if request.decision not in ("accept", "return"):
+            raise Refusal(INVALID, "审核结论只能是 accept（通过）或 return（退回）", "decision is accept or return")
+        chosen = self._deliverables(step, request.deliverables) if request.deliverables else ()
+        at = self._moment(request.at)
+        event = Review(step.id, request.by, at, request.decision, chosen or tuple(d.id for d in step.deliverables),  # type: ignore[arg-type]
+                       request.reason, request.resubmit_by)
+        self._check(event)
+        return self._write(lambda session, facts: self._apply_review(session, facts, event, explicit=bool(chosen)))
+
+    def import_events(self, items: Sequence[ImportItem]) -> Outcome:
+        """Record a whole history in one transaction: every event, or none of them."""
+        ordered = sorted(items, key=lambda item: item.event.at)
+        stored = {id(item): self._archive(item.files) for item in ordered}
+
+        def apply_all(session: Session, facts: list[Event]) -> Outcome:
+            total = Outcome()
+            for item in ordered:
+                try:
+                    if isinstance(item.event, CheckIn):
+                        self._check(item.event)
+                        part = self._apply_checkin(session, facts, item.event, stored[id(item)], False, "")
+                    else:
+                        self._check(item.event)
+                        part = self._apply_review(session, facts, item.event, explicit=True)
+                except Refusal as exc:
+                    where = f"第 {item.line} 行 " if item.line else ""
+                    raise Refusal(exc.code, f"{where}{exc.zh}", f"line {item.line}: {exc.en}") from exc
+                total.created += part.created
+                total.existing += part.existing
+            return total
+
+        return self._write(apply_all, action="import")
+
+    # -- validation ---------------------------------------------------------------------------
+
+    def _step(self, step_id: str) -> Step:
+        step = self.plan.steps.get(step_id)
+        if step is None:
+            near = difflib.get_close_matches(step_id, list(self.plan.steps), n=3, cutoff=0.5)
+            hint = f"；是否想写 / did you mean: {', '.join(near)}" if near else ""
+            raise Refusal(INVALID, f"计划中没有步骤“{step_id}”{hint}", f"no step {step_id!r} in the plan")
+        return step
+
+    def _bureau(self, bureau: str, option: str) -> None:
+        if bureau not in self.plan.bureaus:
+            near = difflib.get_close_matches(bureau, list(self.plan.bureaus), n=3, cutoff=0.5)
+            hint = f"；是否想写 / did you mean: {', '.join(near)}" if near else ""
+            raise Refusal(INVALID, f"{option}：未知的单位“{bureau}”{hint}", f"{option}: unknown bureau {bureau!r}")
+
+    def _deliverables(self, step: Step, wanted: tuple[str, ...]) -> tuple[str, ...]:
+        known = [d.id for d in step.deliverables]
+        for deliverable in wanted:
+            if deliverable not in known:
+                raise Refusal(INVALID, f"步骤“{step.id}”没有成果“{deliverable}”；可选：{'、'.join(known)}",
+                              f"step {step.id} has no deliverable {deliverable!r}; known: {', '.join(known)}")
+        return wanted or tuple(known)
+
+    def _moment(self, at: datetime | None) -> datetime:
+        now = self.now()
+        if at is None:
+            return now
+        if at.tzinfo is None:
+            raise Refusal(INVALID, "时间必须带时区", "the time needs a time zone")
+        if at > now + _FUTURE_SLACK:
+            raise Refusal(INVALID, f"时间 {at.isoformat()} 在未来", f"{at.isoformat()} is in the future")
+        return at
+
+    def _check(self, event: Event) -> None:
+        problems = check_event(self.plan, event)
+        if problems:
+            code = FORBIDDEN if any(p.kind == "forbidden" for p in problems) else INVALID
+            raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems))
+
+    def _archive(self, files: Sequence[Path]) -> list[StoredFile]:
+        try:
+            return [archive_file(self.home, Path(f)) for f in files]
+        except EvidenceError as exc:
+            raise Refusal(INVALID, f"文件 {exc.path}：{exc.reason}", f"file {exc.path}: {exc.reason}") from exc
+
+    # -- writing ------------------------------------------------------------------------------
+
+    def _write(self, apply: Callable[[Session, list[Event]], Outcome], action: str = "") -> Outcome:
+        """Run ``apply`` in one transaction; a race on an idempotency key is retried once."""
+        for attempt in range(2):
+            try:
+                with self._transaction() as session:
+                    facts = repo.load_events(session=session, plan_id=self.plan.id)
+                    return apply(session, facts)
+            except IntegrityError:
+                if attempt:
+                    raise
+        raise AssertionError("unreachable")
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self.sessions.begin() as session:
+            version = repo.latest_plan_version(session=session, plan_id=self.plan.id)
+            if version is None or version.content_hash != self.plan.content_hash:
+                raise Refusal(INVALID, "数据库中没有载入当前计划文件，请先运行 liangshan init",
+                              "the database does not hold this plan file: run `liangshan init` first")
+            yield session
+
+    def _apply_checkin(self, session: Session, facts: list[Event], event: CheckIn, stored: list[StoredFile],
+                       force: bool, force_reason: str) -> Outcome:
+        board = self.engine.board(Facts(facts), event.day)
+        unfinished = board.steps[event.step].blocked_by
+        if unfinished and not force:
+            names = "、".join(f"{sid}（{self.plan.steps[sid].title}）" for sid in unfinished)
+            raise Refusal(FORBIDDEN, f"步骤“{event.step}”的前置步骤尚未完成：{names}；办公室可用 --force --reason 强制登记",
+                          f"{event.step} is blocked by unfinished steps: {', '.join(unfinished)}; "
+                          "the office may record it with --force --reason")
+        repo.add_evidence(session=session, stored=stored)
+        outcome = Outcome()
+        submission = str(uuid.uuid4())
+        hashes = sorted(f.sha256 for f in stored)
+        for deliverable in event.deliverables:
+            repo.lock_deliverable(session=session, plan_id=self.plan.id, step_id=event.step, deliverable_id=deliverable)
+            rounds = repo.return_rounds(session=session, plan_id=self.plan.id, step_id=event.step,
+                                        deliverable_id=deliverable)
+            basis = [self.plan.id, event.step, deliverable, event.by, event.on_behalf_of or "", str(rounds)]
+            basis += hashes if hashes else [event.at.astimezone(UTC).isoformat(), event.note]
+            key = hashlib.sha256("\x1f".join(basis).encode()).hexdigest()
+            found = session.scalars(select(CheckInRow).where(CheckInRow.idem_key == key)).first()
+            if found is not None:
+                outcome.existing.append(repo.row_dict(found))
+                continue
+            row = CheckInRow(
+                submission=submission, plan_id=self.plan.id, step_id=event.step, deliverable_id=deliverable,
+                bureau=event.by, on_behalf_of=event.on_behalf_of, happened_at=event.at, recorded_at=utcnow(),
+                recorded_by=self.actor, note=event.note, forced=bool(force and unfinished), force_reason=force_reason,
+                idem_key=key, version=repo.next_version(session=session, plan_id=self.plan.id, step_id=event.step,
+                                                        deliverable_id=deliverable),
+            )
+            session.add(row)
+            repo.attach_files(session=session, checkin=row, stored=stored)
+            session.flush()
+            after = repo.row_dict(row)
+            repo.add_audit(session=session, actor=self.actor, action="checkin_forced" if row.forced else "checkin",
+                           plan_id=self.plan.id, entity="checkin", entity_id=f"{event.step}/{deliverable}", after=after)
+            outcome.created.append(after)
+        if outcome.created:
+            facts.append(CheckIn(event.step, event.by, event.at, tuple(r["deliverable_id"] for r in outcome.created),
+                                 event.note, event.on_behalf_of))
+        return outcome
+
+    def _apply_review(self, session: Session, facts: list[Event], event: Review, explicit: bool) -> Outcome:
+        outcome = Outcome()
+        keys = {d: self._review_key(event, d) for d in event.deliverables}
+        remaining = []
+        for deliverable, key in keys.items():
+            found = session.scalars(select(ReviewRow).where(ReviewRow.idem_key == key)).first()
+            if found is not None:
+                outcome.existing.append(repo.row_dict(found))  # the same review, recorded before
+            else:
+                remaining.append(deliverable)
+        if not remaining:
+            return outcome
+        checked_in, awaiting = self.engine.deliverables(Facts(facts), event.step, event.day)
+        reviewable = awaiting if self.plan.steps[event.step].review and event.decision == "accept" else checked_in
+        not_reviewable = [d for d in remaining if d not in reviewable]
+        if explicit and not_reviewable:
+            raise Refusal(FORBIDDEN, f"这些成果没有待审核的报送：{'、'.join(not_reviewable)}",
+                          f"nothing checked in to review for: {', '.join(not_reviewable)}")
+        targets = [d for d in remaining if d in reviewable]
+        if not targets:
+            raise Refusal(FORBIDDEN, f"步骤“{event.step}”没有待审核的成果", f"{event.step} has nothing checked in to review")
+        submission = str(uuid.uuid4())
+        for deliverable in targets:
+            row = ReviewRow(submission=submission, plan_id=self.plan.id, step_id=event.step, deliverable_id=deliverable,
+                            reviewer=event.by, decision=event.decision, reason=event.reason,
+                            resubmit_by=event.resubmit_by, happened_at=event.at, recorded_at=utcnow(),
+                            recorded_by=self.actor, idem_key=keys[deliverable])
+            session.add(row)
+            session.flush()
+            after = repo.row_dict(row)
+            repo.add_audit(session=session, actor=self.actor, action=f"review_{event.decision}", plan_id=self.plan.id,
+                           entity="review", entity_id=f"{event.step}/{deliverable}", after=after)
+            outcome.created.append(after)
+        facts.append(Review(event.step, event.by, event.at, event.decision, tuple(targets), event.reason,
+                            event.resubmit_by))
+        return outcome
+
+    def _review_key(self, event: Review, deliverable: str) -> str:
+        basis = [self.plan.id, event.step, deliverable, event.decision, event.at.astimezone(UTC).isoformat(), event.reason]
+        return hashlib.sha256("\x1f".join(basis).encode()).hexdigest()

@@ -1,0 +1,155 @@
+"""Repository functions: every query and insert of the facts, each with a keyword-only session."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from core.events import CheckIn, Event, Review
+from core.plan import Plan
+from db.evidence import StoredFile
+from db.models import AuditEntry, CheckInFile, CheckInRow, EvidenceFile, PlanVersion, ReviewRow, utcnow
+
+__all__ = [
+    "add_audit",
+    "add_evidence",
+    "attach_files",
+    "fact_steps",
+    "history",
+    "latest_plan_version",
+    "load_events",
+    "lock_deliverable",
+    "next_version",
+    "plan_step_ids",
+    "plan_version_dict",
+    "return_rounds",
+    "row_dict",
+]
+
+
+def latest_plan_version(*, session: Session, plan_id: str) -> PlanVersion | None:
+    """The plan version most recently loaded, i.e. the one in force."""
+    return session.scalars(
+        select(PlanVersion).where(PlanVersion.plan_id == plan_id).order_by(PlanVersion.id.desc()).limit(1)
+    ).first()
+
+
+def fact_steps(*, session: Session, plan_id: str) -> dict[str, set[str]]:
+    """Step id -> deliverable ids that have check-ins or reviews recorded."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for model in (CheckInRow, ReviewRow):
+        rows = session.execute(
+            select(model.step_id, model.deliverable_id).where(model.plan_id == plan_id).distinct()
+        )
+        for step_id, deliverable_id in rows:
+            found[step_id].add(deliverable_id)
+    return dict(found)
+
+
+def load_events(*, session: Session, plan_id: str) -> list[Event]:
+    """Every recorded check-in and review as engine events (rows of one act become one event)."""
+    events: list[Event] = []
+    checkins: dict[str, list[CheckInRow]] = defaultdict(list)
+    for row in session.scalars(select(CheckInRow).where(CheckInRow.plan_id == plan_id).order_by(CheckInRow.id)):
+        checkins[row.submission].append(row)
+    for rows in checkins.values():
+        first = rows[0]
+        events.append(CheckIn(first.step_id, first.bureau, first.happened_at, tuple(r.deliverable_id for r in rows),
+                              first.note, first.on_behalf_of))
+    reviews: dict[str, list[ReviewRow]] = defaultdict(list)
+    for rev in session.scalars(select(ReviewRow).where(ReviewRow.plan_id == plan_id).order_by(ReviewRow.id)):
+        reviews[rev.submission].append(rev)
+    for revs in reviews.values():
+        first_rev = revs[0]
+        events.append(Review(first_rev.step_id, first_rev.reviewer, first_rev.happened_at,
+                             "accept" if first_rev.decision == "accept" else "return",
+                             tuple(r.deliverable_id for r in revs), first_rev.reason, first_rev.resubmit_by))
+    return events
+
+
+def return_rounds(*, session: Session, plan_id: str, step_id: str, deliverable_id: str) -> int:
+    """How many times this deliverable has been returned: each return opens a new round."""
+    return session.scalar(
+        select(func.count()).select_from(ReviewRow).where(
+            ReviewRow.plan_id == plan_id, ReviewRow.step_id == step_id,
+            ReviewRow.deliverable_id == deliverable_id, ReviewRow.decision == "return")
+    ) or 0
+
+
+def next_version(*, session: Session, plan_id: str, step_id: str, deliverable_id: str) -> int:
+    """The version number a new check-in of this deliverable gets (1 for the first)."""
+    count = session.scalar(
+        select(func.count()).select_from(CheckInRow).where(
+            CheckInRow.plan_id == plan_id, CheckInRow.step_id == step_id, CheckInRow.deliverable_id == deliverable_id)
+    ) or 0
+    return count + 1
+
+
+def add_evidence(*, session: Session, stored: Iterable[StoredFile]) -> None:
+    """Register archived files (once per hash)."""
+    for file in stored:
+        if session.get(EvidenceFile, file.sha256) is None:
+            session.add(EvidenceFile(sha256=file.sha256, size=file.size, media_type=file.media_type))
+    session.flush()
+
+
+def attach_files(*, session: Session, checkin: CheckInRow, stored: Iterable[StoredFile]) -> None:
+    """Link archived files to a check-in row, under their original names."""
+    for file in stored:
+        checkin.files.append(CheckInFile(sha256=file.sha256, original_name=file.original_name))
+
+
+def add_audit(*, session: Session, actor: str, action: str, plan_id: str, entity: str, entity_id: str,
+              before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
+    """Append one entry to the audit trail."""
+    session.add(AuditEntry(actor=actor, action=action, plan_id=plan_id, entity=entity, entity_id=entity_id,
+                           before=before, after=after, at=utcnow()))
+
+
+def history(*, session: Session, plan_id: str, step_id: str | None = None) -> list[AuditEntry]:
+    """The audit trail, oldest first; only entries about one step when ``step_id`` is given."""
+    query = select(AuditEntry).where(AuditEntry.plan_id == plan_id).order_by(AuditEntry.id)
+    if step_id is not None:
+        query = query.where(AuditEntry.entity_id.startswith(step_id))
+    return list(session.scalars(query))
+
+
+def row_dict(row: CheckInRow | ReviewRow) -> dict[str, Any]:
+    """A check-in or review row as JSON-ready data, for the audit trail and ``--json``."""
+    data: dict[str, Any] = {}
+    for column in row.__table__.columns:
+        value = getattr(row, column.key)
+        if isinstance(value, datetime):
+            value = value.astimezone(UTC)  # one form, whether the row was just made or read back
+        data[column.key] = value.isoformat() if hasattr(value, "isoformat") else value
+    if isinstance(row, CheckInRow):
+        data["files"] = [{"sha256": f.sha256, "name": f.original_name} for f in row.files]
+    return data
+
+
+def plan_version_dict(version: PlanVersion) -> dict[str, Any]:
+    """A plan version's identity for the audit trail (the YAML itself stays in its row)."""
+    loaded: datetime = version.loaded_at
+    return {"plan_id": version.plan_id, "content_hash": version.content_hash, "source": version.source,
+            "steps": len(version.step_ids), "loaded_at": loaded.isoformat()}
+
+
+def lock_deliverable(*, session: Session, plan_id: str, step_id: str, deliverable_id: str) -> None:
+    """Serialise writers of one deliverable until the transaction ends, so versions do not collide.
+
+    SQLite needs nothing: its writers already queue on ``BEGIN IMMEDIATE``. PostgreSQL takes a
+    transaction-scoped advisory lock keyed by the deliverable.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"{plan_id}\x1f{step_id}\x1f{deliverable_id}"
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": key})
+
+
+def plan_step_ids(plan: Plan) -> list[str]:
+    """The step instance ids of a plan, in plan order (stored with each plan version)."""
+    return [sid for phase in plan.phases for sid in phase.step_ids]
