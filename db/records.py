@@ -245,7 +245,7 @@ class Recorder:
         for deliverable in event.deliverables:
             repo.lock_deliverable(session=session, plan_id=self.plan.id, step_id=event.step, deliverable_id=deliverable)
             rounds = repo.return_rounds(session=session, plan_id=self.plan.id, step_id=event.step,
-                                        deliverable_id=deliverable)
+                                        deliverable_id=deliverable, before=event.at)
             basis = [self.plan.id, event.step, deliverable, event.by, event.on_behalf_of or "", str(rounds)]
             basis += hashes if hashes else [event.at.astimezone(UTC).isoformat(), event.note]
             key = hashlib.sha256("\x1f".join(basis).encode()).hexdigest()

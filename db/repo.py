@@ -72,12 +72,12 @@ def load_events(*, session: Session, plan_id: str) -> list[Event]:
     return events
 
 
-def return_rounds(*, session: Session, plan_id: str, step_id: str, deliverable_id: str) -> int:
-    """How many times this deliverable has been returned: each return opens a new round."""
+def return_rounds(*, session: Session, plan_id: str, step_id: str, deliverable_id: str, before: datetime) -> int:
+    """How many times this deliverable was returned before ``before``: each return opens a new round."""
     return session.scalar(
         select(func.count()).select_from(ReviewRow).where(
-            ReviewRow.plan_id == plan_id, ReviewRow.step_id == step_id,
-            ReviewRow.deliverable_id == deliverable_id, ReviewRow.decision == "return")
+            ReviewRow.plan_id == plan_id, ReviewRow.step_id == step_id, ReviewRow.deliverable_id == deliverable_id,
+            ReviewRow.decision == "return", ReviewRow.happened_at < before)
     ) or 0
 
 
