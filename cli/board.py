@@ -14,8 +14,6 @@ from rich.table import Table
 
 from cli.common import err, fail, out, print_problems
 from cli.context import Context
-from config.errors import InvalidFile
-from config.events import load_events
 from core.events import Event, Facts
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
@@ -47,6 +45,9 @@ def load_context(plan_file: Path | None, events_file: Path | None) -> tuple[Plan
     ctx = Context(plan_file)
     plan = ctx.plan
     if events_file is not None:
+        from config.errors import InvalidFile
+        from config.events import load_events  # pydantic: only when an events file is given
+
         try:
             events = load_events(events_file, plan)
         except InvalidFile as exc:

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from cli.exits import Exit
 from config.errors import FileProblem, InvalidFile
-from config.loader import check_plan
+from config.loader import check_plan, load_plan_cached
 from config.settings import get_settings
 from core.plan import Plan
 
@@ -43,8 +43,13 @@ def print_problems(problems: list[FileProblem]) -> None:
 
 
 def load_plan_or_exit(path: Path | None) -> Plan:
-    """Load the plan, or print every problem and exit 2."""
-    plan, problems = check_plan(plan_path(path))
+    """Load the plan, or print every problem and exit 2.
+
+    Where ``LIANGSHAN_HOME`` exists, the compiled plan is cached under it (see load_plan_cached).
+    """
+    home = Path(get_settings().home)
+    file = plan_path(path)
+    plan, problems = load_plan_cached(file, home / "cache") if home.is_dir() else check_plan(file)
     if plan is None:
         print_problems(problems)
         count = sum(p.severity == "error" for p in problems)

@@ -6,64 +6,16 @@ path, what is wrong and what would fix it, in Chinese and English.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+import os
+import pickle
 from pathlib import Path
-from types import MappingProxyType
-
-from pydantic import ValidationError
 
 from config.errors import FileProblem, InvalidFile
-from config.schema import PlanFile, StepSpec, WindowRange
-from config.yamlpos import Located, YamlSyntaxError, load_located
-from core.periods import PeriodError, Window, parse_window
-from core.plan import (
-    RULE_KINDS,
-    Assumption,
-    Bureau,
-    CaseTheme,
-    Deliverable,
-    Guarantee,
-    Indicator,
-    IndicatorRule,
-    Phase,
-    Plan,
-    PlanSettings,
-    Step,
-)
+from config.yamlpos import YamlSyntaxError, load_located
+from core.plan import Plan
 
-__all__ = ["check_plan", "load_plan"]
-
-DataPath = tuple[str | int, ...]
-
-# pydantic's names for members of a union, which are not keys of the file.
-_UNION_TAGS = {"str", "date", "WindowRange", "int", "float", "bool", "none"}
-
-_PYDANTIC_ZH = {
-    "missing": ("缺少必填字段", "add the field"),
-    "extra_forbidden": ("未知字段（可能拼写有误）", "remove it or correct its spelling"),
-    "string_pattern_mismatch": (
-        "id 只能由小写字母、数字、连字符组成，以点分段",
-        "use lowercase letters, digits and dashes, e.g. annual-plan",
-    ),
-    "too_short": ("不能为空", "give at least one item"),
-    "string_too_short": ("不能为空", "write a value"),
-    "int_parsing": ("应为整数", "write a whole number"),
-    "bool_parsing": ("应为 true 或 false", "write true or false"),
-    "greater_than_equal": ("数值太小", "use a larger number"),
-    "less_than_equal": ("数值太大", "use a smaller number"),
-}
-
-
-@dataclass(frozen=True, slots=True)
-class _Instance:
-    """A step instance before its dependencies are resolved, with where it came from."""
-
-    step: Step
-    raw_depends: tuple[str, ...]
-    spec_path: DataPath
+__all__ = ["check_plan", "load_plan", "load_plan_cached"]
 
 
 def load_plan(path: str | Path) -> Plan:
@@ -77,6 +29,49 @@ def load_plan(path: str | Path) -> Plan:
     if plan is None:
         raise InvalidFile(problems)
     return plan
+
+
+def load_plan_cached(path: str | Path, cache_dir: Path) -> tuple[Plan | None, list[FileProblem]]:
+    """Like :func:`check_plan`, but reuse the compiled plan from ``cache_dir`` when the file is unchanged.
+
+    Validating the YAML costs ~0.25 s of every command's start (pydantic builds its validators);
+    the compiled plan is pickled under a key made of the file's bytes and the source of the code
+    that compiles it, so any change to either compiles afresh. A valid plan has no errors, so the
+    cache only ever holds plans that validated; warnings are not replayed (``plan validate`` does not
+    use the cache).
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError:
+        return check_plan(path)
+    key = hashlib.sha256(raw + _code_fingerprint()).hexdigest()
+    cached = cache_dir / f"plan-{key[:32]}.pickle"
+    try:
+        with cached.open("rb") as handle:
+            plan = pickle.load(handle)
+        if isinstance(plan, Plan) and plan.source == str(path):
+            return plan, []
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        pass  # no cache yet, or one written by other code: compile afresh
+    plan, problems = check_plan(path)
+    if plan is not None:
+        try:
+            cache_dir.mkdir(parents=True, exist_ok=True)
+            tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+            with tmp.open("wb") as handle:
+                pickle.dump(plan, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cached)
+        except OSError:
+            pass  # a read-only home still works, only slower
+    return plan, problems
+
+
+def _code_fingerprint() -> bytes:
+    """The source of every module that shapes a compiled plan."""
+    here = Path(__file__).resolve().parent
+    core = here.parent / "core"
+    parts = [here / "loader.py", here / "schema.py", core / "plan.py", core / "periods.py", core / "frozen.py"]
+    return b"".join(p.read_bytes() for p in parts)
 
 
 def check_plan(path: str | Path) -> tuple[Plan | None, list[FileProblem]]:
@@ -98,346 +93,11 @@ def check_plan(path: str | Path) -> tuple[Plan | None, list[FileProblem]]:
         pos = exc.position
         return None, [_problem(file, pos.line, pos.column, "", f"YAML 语法错误：{exc}", "YAML syntax error",
                                "修正该行的缩进或引号 / fix the indentation or quoting on that line")]
-    try:
-        spec = PlanFile.model_validate(located.data)
-    except ValidationError as exc:
-        return None, _schema_problems(file, located, exc)
-    compiler = _Compiler(file, located, spec, hashlib.sha256(raw).hexdigest())
-    plan = compiler.compile()
-    problems = sorted(compiler.problems, key=lambda p: (p.line, p.column))
-    if any(p.severity == "error" for p in problems):
-        return None, problems
-    return plan, problems
+    from config.compile import compile_plan  # pydantic and the schema: only when the cache misses
+
+    return compile_plan(file, located, hashlib.sha256(raw).hexdigest())
 
 
 def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix: str = "",
              severity: str = "error") -> FileProblem:
     return FileProblem(severity, file, line, column, path, zh, en, fix)  # type: ignore[arg-type]
-
-
-def _format_path(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(文件 file)"
-
-
-def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[FileProblem]:
-    problems: dict[str, FileProblem] = {}
-    for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if p not in _UNION_TAGS)
-        kind = err["type"]
-        # A missing or unknown key is not in the file's positions; show its full path anyway.
-        shown = loc if kind in ("missing", "extra_forbidden") else located.nearest(loc) or loc
-        pos = located.position(loc)
-        zh, fix = _PYDANTIC_ZH.get(kind, ("字段值无效", "correct the value"))
-        if (loc and loc[-1] == "window") or "window" in loc[-2:]:
-            zh, fix = "时间窗口应为时间段文字或 {start, due}", "e.g. window: 2024年5月上旬"
-        key = _format_path(shown)
-        if key in problems:
-            continue  # a union reports once per member: one message is enough
-        en = err["msg"]
-        if kind == "extra_forbidden":
-            zh = f"未知字段“{loc[-1]}”（可能拼写有误）"
-        problems[key] = _problem(file, pos.line, pos.column, key, zh, en, fix)
-    return list(problems.values())
-
-
-def _closest(word: str, choices: Iterable[str]) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    return f"是否想写 / did you mean: {', '.join(near)}" if near else ""
-
-
-class _Compiler:
-    """Turns a shape-checked PlanFile into a Plan, collecting every problem on the way."""
-
-    def __init__(self, file: str, located: Located, spec: PlanFile, content_hash: str) -> None:
-        self.file = file
-        self.located = located
-        self.spec = spec
-        self.content_hash = content_hash
-        self.problems: list[FileProblem] = []
-
-    def _report(self, path: DataPath, zh: str, en: str, fix: str = "", severity: str = "error") -> None:
-        pos = self.located.position(path)
-        self.problems.append(_problem(self.file, pos.line, pos.column, _format_path(path), zh, en, fix, severity))
-
-    def _window(self, raw: str | WindowRange, default_year: int | None, path: DataPath) -> Window | None:
-        try:
-            if isinstance(raw, WindowRange):
-                start = raw.start if not isinstance(raw.start, str) else parse_window(raw.start, default_year).start
-                due = raw.due if not isinstance(raw.due, str) else parse_window(raw.due, default_year).due
-                return Window(start, due)
-            return parse_window(raw, default_year)
-        except PeriodError as exc:
-            self._report(path, f"时间窗口无法使用：{exc}", "window cannot be used",
-                         "按约定书写，如 2024年4月初-4月中旬 / write it as the convention says")
-            return None
-
-    def _check_owners(self, owners: Sequence[str], path: DataPath) -> None:
-        for i, owner in enumerate(owners):
-            if owner not in self.bureau_ids:
-                self._report((*path, i), f"未知的责任单位“{owner}”", f"unknown bureau {owner!r}",
-                             _closest(owner, self.bureau_ids) or "在 bureaus 中添加该单位 / add it under bureaus")
-
-    def _check_unique(self, ids: Iterable[tuple[str, DataPath]], what: str) -> None:
-        what_zh, _, what_en = what.partition(" ")
-        seen: dict[str, DataPath] = {}
-        for ident, path in ids:
-            if ident in seen:
-                first = self.located.position(seen[ident])
-                self._report(path, f"重复的{what_zh} id“{ident}”（第一次在第 {first.line} 行）",
-                             f"duplicate {what_en} id {ident!r} (first at line {first.line})",
-                             "每个 id 只能出现一次，请改名或删除 / give each its own id")
-            else:
-                seen[ident] = path
-
-    def compile(self) -> Plan:
-        spec = self.spec
-        self.bureau_ids = {b.id for b in spec.bureaus}
-        self._check_unique(((b.id, ("bureaus", i, "id")) for i, b in enumerate(spec.bureaus)), "责任单位 bureau")
-        self._check_unique(((p.id, ("phases", i, "id")) for i, p in enumerate(spec.phases)), "阶段 phase")
-        assumptions = [Assumption(f"settings.{k}", v) for k, v in spec.settings.assumptions.items()]
-        phases: list[tuple[Phase, DataPath]] = []
-        instances: list[_Instance] = []
-        for pi, phase_spec in enumerate(spec.phases):
-            path: DataPath = ("phases", pi)
-            window = self._window(phase_spec.window, None, (*path, "window"))
-            assumptions += [Assumption(f"phases.{phase_spec.id}.{k}", v) for k, v in phase_spec.assumptions.items()]
-            phase_instances: list[_Instance] = []
-            for si, step_spec in enumerate(phase_spec.steps):
-                step_path: DataPath = (*path, "steps", si)
-                assumptions += [Assumption(f"steps.{step_spec.id}.{k}", v) for k, v in step_spec.assumptions.items()]
-                phase_instances += self._expand(phase_spec.id, window, step_spec, step_path)
-            instances += phase_instances
-            if window is not None:
-                ids = tuple(inst.step.id for inst in phase_instances)
-                phases.append((Phase(phase_spec.id, phase_spec.title, window, ids), path))
-        self._check_unique(((inst.step.id, (*inst.spec_path, "id")) for inst in instances), "步骤 step")
-        steps = self._resolve_dependencies(instances, {p.id: p for p, _ in phases})
-        topo = self._topological_order(steps, {inst.step.id: inst.spec_path for inst in instances})
-        self._check_due_order(steps, {inst.step.id: inst.spec_path for inst in instances})
-        indicators, more = self._indicators()
-        assumptions += more
-        themes = self._themes()
-        guarantees, more = self._guarantees()
-        assumptions += more
-        return Plan(
-            id=spec.plan.id,
-            title=spec.plan.title,
-            settings=PlanSettings(spec.settings.timezone, spec.settings.due_soon_workdays,
-                                  spec.settings.roll_due_to_workday),
-            bureaus=MappingProxyType({b.id: Bureau(b.id, b.name) for b in spec.bureaus}),
-            phases=tuple(p for p, _ in phases),
-            steps=MappingProxyType(steps),
-            indicators=indicators,
-            case_themes=themes,
-            guarantees=guarantees,
-            assumptions=tuple(assumptions),
-            content_hash=self.content_hash,
-            source=self.file,
-            topo_order=topo,
-        )
-
-    def _expand(self, phase_id: str, phase_window: Window | None, spec: StepSpec, path: DataPath) -> list[_Instance]:
-        """One instance for a plain step; one per year for a recurring step."""
-        if not spec.id.startswith(phase_id + "."):
-            self._report((*path, "id"), f"步骤 id“{spec.id}”应以所属阶段“{phase_id}.”开头",
-                         f"step id {spec.id!r} must start with its phase {phase_id + '.'!r}",
-                         f"改为 / rename to {phase_id}.{spec.id.split('.')[-1]}")
-        self._check_owners(spec.owners, (*path, "owners"))
-        self._check_unique(((d.id, (*path, "deliverables", i, "id")) for i, d in enumerate(spec.deliverables)),
-                           "成果 deliverable")
-        if spec.repeat is None:
-            if spec.instances:
-                self._report((*path, "instances"), "只有重复的步骤（repeat）才能写 instances",
-                             "instances need repeat", "删除 instances 或添加 repeat / remove instances or add repeat")
-            years: list[int | None] = [None]
-        else:
-            years = [*range(spec.repeat.from_year, spec.repeat.to_year + 1)]
-            if not years:
-                self._report((*path, "repeat"), "重复的起始年份晚于结束年份", "repeat runs from a later year to an earlier one",
-                             "交换 from 与 to / swap from and to")
-            for listed in spec.instances:
-                if listed not in years:
-                    self._report((*path, "instances", listed), f"{listed} 年不在重复范围内", f"{listed} is outside repeat",
-                                 "删除该年或扩大 repeat / remove it or widen repeat")
-        out = []
-        for year in years:
-            override = spec.instances.get(year) if year is not None else None
-            raw_window = override.window if override and override.window is not None else spec.window
-            window_path: DataPath = (*path, "window")
-            if override and override.window and year is not None:
-                window_path = (*path, "instances", year, "window")
-            depends = override.depends_on if override and override.depends_on is not None else spec.depends_on
-            fill = _Filler(year, self, path)
-            if raw_window is None:
-                window = phase_window
-            else:
-                default_year = year if year is not None else (phase_window.start.year if phase_window else None)
-                # An unreadable window is reported; the phase's window stands in so that the
-                # steps depending on this one are not reported as missing too.
-                window = self._window(fill.window(raw_window), default_year, window_path) or phase_window
-            if window is None:
-                continue
-            if phase_window is not None and not phase_window.contains(window):
-                self._report(window_path, f"步骤窗口 {window} 超出所属阶段的窗口 {phase_window}",
-                             f"step window {window} lies outside its phase {phase_window}",
-                             "缩短步骤窗口或放宽阶段窗口 / narrow the step or widen the phase")
-            step = Step(
-                id=spec.id if year is None else f"{spec.id}.{year}",
-                phase=phase_id,
-                title=fill.text(spec.title),
-                window=window,
-                owners=spec.owners,
-                deliverables=tuple(Deliverable(d.id, fill.text(d.title)) for d in spec.deliverables),
-                depends_on=(),
-                review=spec.review,
-                description=spec.description.strip(),
-                series=spec.id if year is not None else None,
-                year=year,
-            )
-            out.append(_Instance(step, tuple(fill.text(d) for d in depends), path))
-        return out
-
-    def _resolve_dependencies(self, instances: list[_Instance], phases: dict[str, Phase]) -> dict[str, Step]:
-        known = {inst.step.id for inst in instances}
-        series: dict[str, list[str]] = {}
-        for inst in instances:
-            if inst.step.series:
-                series.setdefault(inst.step.series, []).append(inst.step.id)
-        steps: dict[str, Step] = {}
-        for inst in instances:
-            resolved: list[str] = []
-            for i, dep in enumerate(inst.raw_depends):
-                if dep in known:
-                    targets = [dep]
-                elif dep in series:
-                    targets = series[dep]
-                elif dep in phases:
-                    targets = [s for s in phases[dep].step_ids if s != inst.step.id]
-                else:
-                    self._report((*inst.spec_path, "depends_on", i), f"依赖的步骤“{dep}”不存在",
-                                 f"depends on a missing step {dep!r}",
-                                 _closest(dep, known | set(series) | set(phases)) or
-                                 "写已有的步骤、重复步骤或阶段 id / name an existing step, series or phase")
-                    continue
-                resolved += [t for t in targets if t not in resolved]
-            steps[inst.step.id] = _replace_depends(inst.step, tuple(resolved))
-        return steps
-
-    def _topological_order(self, steps: dict[str, Step], paths: dict[str, DataPath]) -> tuple[str, ...]:
-        """Plan order, upstream first; reports a cycle by naming its steps."""
-        indegree = {sid: 0 for sid in steps}
-        for step in steps.values():
-            for dep in step.depends_on:
-                if dep in steps:
-                    indegree[step.id] += 1
-        order: list[str] = []
-        ready = [sid for sid in steps if indegree[sid] == 0]
-        while ready:
-            sid = ready.pop(0)
-            order.append(sid)
-            for down in steps:
-                if sid in steps[down].depends_on:
-                    indegree[down] -= 1
-                    if indegree[down] == 0:
-                        ready.append(down)
-        if len(order) < len(steps):
-            cycle = _find_cycle({sid: steps[sid].depends_on for sid in steps if sid not in order})
-            chain = " → ".join([*cycle, cycle[0]])
-            self._report((*paths[cycle[0]], "depends_on"), f"依赖关系成环：{chain}", f"dependency cycle: {chain}",
-                         "删除环上的一条依赖 / remove one dependency of the cycle")
-        return tuple(order)
-
-    def _check_due_order(self, steps: dict[str, Step], paths: dict[str, DataPath]) -> None:
-        for step in steps.values():
-            for dep in step.depends_on:
-                upstream = steps.get(dep)
-                if upstream and step.window.due < upstream.window.due:
-                    self._report((*paths[step.id], "depends_on"),
-                                 f"步骤“{step.id}”截止于 {step.window.due}，早于其依赖的“{dep}”可能的截止日 {upstream.window.due}",
-                                 f"{step.id} is due {step.window.due}, before its upstream {dep} can be due "
-                                 f"({upstream.window.due})",
-                                 "调整窗口，或确认上游会提前完成 / adjust the windows", severity="warning")
-
-    def _indicators(self) -> tuple[tuple[Indicator, ...], list[Assumption]]:
-        specs = self.spec.indicators
-        self._check_unique(((s.id, ("indicators", i, "id")) for i, s in enumerate(specs)), "指标 indicator")
-        out, assumptions = [], []
-        for i, s in enumerate(specs):
-            path: DataPath = ("indicators", i)
-            self._check_owners(s.owners, (*path, "owners"))
-            assumptions += [Assumption(f"indicators.{s.id}.{k}", v) for k, v in s.assumptions.items()]
-            rule = s.rule
-            if rule.kind not in RULE_KINDS:
-                self._report((*path, "rule", "kind"), f"未知的指标规则“{rule.kind}”", f"unknown indicator rule {rule.kind!r}",
-                             "可用 / known: " + ", ".join(RULE_KINDS))
-                continue
-            if rule.kind == "threshold" and (rule.op not in (">", ">=", "<", "<=", "==") or rule.value is None):
-                self._report((*path, "rule"), "阈值规则需要 op（>、>=、<、<=、==）和 value",
-                             "a threshold rule needs op and value", "如 / e.g. {kind: threshold, op: '>', value: 90}")
-                continue
-            out.append(Indicator(s.id, s.goal, s.area, s.title, s.target_text,
-                                 IndicatorRule(rule.kind, rule.op, rule.value),  # type: ignore[arg-type]
-                                 s.unit, s.owners))
-        return tuple(out), assumptions
-
-    def _themes(self) -> tuple[CaseTheme, ...]:
-        specs = self.spec.case_themes
-        self._check_unique(((s.id, ("case_themes", i, "id")) for i, s in enumerate(specs)), "案例主题 case theme")
-        for i, s in enumerate(specs):
-            self._check_owners(s.owners, ("case_themes", i, "owners"))
-        return tuple(CaseTheme(s.id, s.title, s.text, s.owners) for s in specs)
-
-    def _guarantees(self) -> tuple[tuple[Guarantee, ...], list[Assumption]]:
-        specs = self.spec.guarantees
-        self._check_unique(((s.id, ("guarantees", i, "id")) for i, s in enumerate(specs)), "保障措施 guarantee")
-        assumptions = []
-        for i, s in enumerate(specs):
-            self._check_owners(s.owners, ("guarantees", i, "owners"))
-            assumptions += [Assumption(f"guarantees.{s.id}.{k}", v) for k, v in s.assumptions.items()]
-        return tuple(Guarantee(s.id, s.title, s.owners, s.text, s.cadence) for s in specs), assumptions
-
-
-class _Filler:
-    """Fills {year}, {prev} and {next} in a recurring step's texts."""
-
-    def __init__(self, year: int | None, compiler: _Compiler, path: DataPath) -> None:
-        self.values = {} if year is None else {"year": year, "prev": year - 1, "next": year + 1}
-        self.compiler = compiler
-        self.path = path
-
-    def text(self, template: str) -> str:
-        if not self.values or "{" not in template:
-            return template
-        try:
-            return template.format(**self.values)
-        except (KeyError, IndexError, ValueError) as exc:
-            self.compiler._report(self.path, f"无法替换占位符：{template}", f"bad placeholder {exc} in {template!r}",
-                                  "只能用 {year}、{prev}、{next} / use {year}, {prev} or {next}")
-            return template
-
-    def window(self, raw: str | WindowRange) -> str | WindowRange:
-        if isinstance(raw, str):
-            return self.text(raw)
-        start = self.text(raw.start) if isinstance(raw.start, str) else raw.start
-        due = self.text(raw.due) if isinstance(raw.due, str) else raw.due
-        return WindowRange(start=start, due=due)
-
-
-def _replace_depends(step: Step, depends_on: tuple[str, ...]) -> Step:
-    return replace(step, depends_on=depends_on)
-
-
-def _find_cycle(graph: dict[str, tuple[str, ...]]) -> list[str]:
-    """A cycle among nodes that Kahn's algorithm could not order (each has an unordered upstream)."""
-    start = next(iter(graph))
-    seen: list[str] = []
-    node = start
-    while node not in seen:
-        seen.append(node)
-        node = next(d for d in graph[node] if d in graph)
-    cycle = seen[seen.index(node):]
-    return list(reversed(cycle))  # upstream first, as the arrows read
-

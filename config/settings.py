@@ -1,34 +1,62 @@
-"""Settings from the environment (``LIANGSHAN_*``), apart from the plan, which is data."""
+"""Settings from the environment (``LIANGSHAN_*``), apart from the plan, which is data.
+
+A plain dataclass rather than pydantic-settings: importing pydantic-settings costs ~0.25 s, and
+every ``liangshan`` command reads these four values before doing anything else.
+"""
 
 from __future__ import annotations
 
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
-
-__all__ = ["DEFAULT_PLAN", "Settings", "get_settings"]
+__all__ = ["DEFAULT_HOLIDAYS", "DEFAULT_PLAN", "Secret", "Settings", "get_settings"]
 
 CONFIG_DIR = Path(__file__).resolve().parent
 DEFAULT_PLAN = CONFIG_DIR / "plans" / "huyi.yaml"
 DEFAULT_HOLIDAYS = CONFIG_DIR / "holidays.yaml"
 
 
-class Settings(BaseSettings):
-    """Where things are; every field can be set as ``LIANGSHAN_<FIELD>``."""
+class Secret:
+    """A value that never shows itself in ``repr``, logs or tracebacks (e.g. a URL with a password)."""
 
-    model_config = SettingsConfigDict(env_prefix="LIANGSHAN_", extra="ignore")
+    __slots__ = ("_value",)
 
-    plan: Path = Field(DEFAULT_PLAN, description="The plan file (LIANGSHAN_PLAN).")
-    home: Path = Field(Path(".liangshan"), description="Where the SQLite file and evidence live.")
-    db_url: SecretStr | None = Field(
-        None, description="SQLAlchemy URL; unset means a SQLite file under home."
-    )
-    holidays: Path = Field(
-        DEFAULT_HOLIDAYS, description="Override file of announced holidays and make-up workdays."
-    )
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """The value itself, for the one place that must use it."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Where things are. Every field is read from ``LIANGSHAN_<FIELD>``."""
+
+    plan: Path = field(default=DEFAULT_PLAN, metadata={"doc": "The plan file (LIANGSHAN_PLAN)."})
+    home: Path = field(default=Path(".liangshan"), metadata={"doc": "SQLite file, evidence and caches (LIANGSHAN_HOME)."})
+    db_url: Secret | None = field(default=None, metadata={"doc": "SQLAlchemy URL; unset: SQLite under home."})
+    holidays: Path = field(default=DEFAULT_HOLIDAYS, metadata={"doc": "Announced holidays and make-up workdays."})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Read ``LIANGSHAN_PLAN``, ``LIANGSHAN_HOME``, ``LIANGSHAN_DB_URL``, ``LIANGSHAN_HOLIDAYS``."""
+        env = os.environ if environ is None else environ
+        url = env.get("LIANGSHAN_DB_URL", "").strip()
+        return cls(
+            plan=Path(env.get("LIANGSHAN_PLAN") or DEFAULT_PLAN),
+            home=Path(env.get("LIANGSHAN_HOME") or ".liangshan"),
+            db_url=Secret(url) if url else None,
+            holidays=Path(env.get("LIANGSHAN_HOLIDAYS") or DEFAULT_HOLIDAYS),
+        )
 
 
 def get_settings() -> Settings:
     """Read the settings now (never at import time: Prefect workers import modules fresh)."""
-    return Settings()
+    return Settings.from_env()

@@ -6,9 +6,9 @@ Nothing here is a fact about the real plan; every caller labels what it makes as
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from types import MappingProxyType
 
 from core.events import SHANGHAI, CheckIn, Event, Review
+from core.frozen import FrozenMap
 from core.periods import Window
 from core.plan import Bureau, Deliverable, Phase, Plan, PlanSettings, Step
 from core.workdays import WorkdayCalendar
@@ -64,5 +64,5 @@ def synthetic_plan(index: int, steps: int = 40, phases: int = 5, start: date = d
             order.append(sid)
         end = max(all_steps[i].window.due for i in ids)
         phase_list.append(Phase(f"p{p}", f"阶段{p}", Window(p_start, end), tuple(ids)))
-    return Plan(f"synthetic-{index}", f"示例计划{index}", PlanSettings(), MappingProxyType(bureaus), tuple(phase_list),
-                MappingProxyType(all_steps), (), (), topo_order=tuple(order))
+    return Plan(f"synthetic-{index}", f"示例计划{index}", PlanSettings(), FrozenMap(bureaus), tuple(phase_list),
+                FrozenMap(all_steps), (), (), topo_order=tuple(order))

@@ -176,9 +176,16 @@ class WorkdayCalendar:
 
     def _statutory_holidays(self, year: int) -> Mapping[date, str]:
         if year not in self._statutory:
-            import holidays
+            from core.statutory_cn import STATUTORY
 
-            self._statutory[year] = dict(holidays.country_holidays("CN", years=[year], language="zh_CN").items())
+            if year in STATUTORY:
+                # Generated from the holidays package (scripts/gen_statutory_holidays.py): importing the
+                # package itself costs ~0.3 s of start-up for every command.
+                self._statutory[year] = {date(year, m, d): name for m, d, name in STATUTORY[year]}
+            else:
+                import holidays
+
+                self._statutory[year] = dict(holidays.country_holidays("CN", years=[year], language="zh_CN").items())
         return self._statutory[year]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -117,3 +118,24 @@ def test_simulate_refuses_reversed_span() -> None:
     """--to before --from exits 2."""
     result = runner.invoke(app, ["simulate", "--from", "2024-05-01", "--to", "2024-04-01"])
     assert result.exit_code == 2
+
+
+def test_status_does_not_import_prefect_or_pydantic_schemas(tmp_path: Path) -> None:
+    """The everyday commands start without Prefect (seconds of import) and without the plan schema."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from cli.main import app\n"
+        "sys.argv = ['liangshan', 'status', '--as-of', '2024-04-23', '--json']\n"
+        "try:\n"
+        "    app(standalone_mode=False)\n"
+        "finally:\n"
+        "    heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('prefect', 'apprise'))\n"
+        "    print('HEAVY', heavy, file=sys.stderr)\n"
+    )
+    env = {**os.environ, "LIANGSHAN_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "HEAVY []" in proc.stderr

@@ -97,3 +97,20 @@ def test_next_workday_rolls_forward(cal: WorkdayCalendar) -> None:
     assert cal.next_workday(date(2024, 4, 20)) == date(2024, 4, 22)
     assert cal.next_workday(date(2024, 10, 1)) == date(2024, 10, 8)
     assert cal.next_workday(date(2024, 4, 22)) == date(2024, 4, 22)
+
+
+def test_generated_statutory_table_matches_the_holidays_package() -> None:
+    """The shipped table of later years' holidays is what the holidays package computes today."""
+    import holidays
+
+    from core.statutory_cn import FIRST_YEAR, LAST_YEAR, STATUTORY
+
+    for year in range(FIRST_YEAR, LAST_YEAR + 1):
+        expected = {(d.month, d.day, name) for d, name in
+                    holidays.country_holidays("CN", years=[year], language="zh_CN").items() if d.year == year}
+        assert set(STATUTORY[year]) == expected, f"{year}: run scripts/gen_statutory_holidays.py"
+
+
+def test_years_past_the_table_still_work() -> None:
+    """2041 is asked of the holidays package directly: National Day is still a holiday."""
+    assert not WorkdayCalendar().is_workday(date(2041, 10, 1))
