@@ -25,10 +25,17 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -c 'import cli.main, prefect, sqlalchemy, apprise, pendulum' || (echo "install failed"; exit 1)
 	@touch $(STAMP)
 
+# The first run shows a real board from EXAMPLE data, kept apart from any real home.
+RUN_HOME ?= .liangshan-example
+
 run: install
-	@echo "==> 运行：校验并显示计划 / run: validate and show the plan"
-	@$(BIN)/liangshan plan validate
-	@$(BIN)/liangshan plan show
+	@echo "==> 运行：初始化示例库、导入示例进展、运行一次每日重算 / run: example home, sample history, one reconcile"
+	@echo "    (示例数据 example data: config/examples/huyi-sample-events.yaml, home $(RUN_HOME))"
+	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan init
+	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan import config/examples/huyi-sample-events.yaml
+	@# tick exits 1 when steps are overdue: a finding, not a failure of the run
+	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan tick; rc=$$?; [ $$rc -le 1 ]
+	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan status
 
 test: install
 	@echo "==> 测试 / test: pytest"

@@ -1,0 +1,67 @@
+"""``liangshan tick`` and ``liangshan serve``: the commands that run Prefect (and import it)."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated
+
+import typer
+
+from cli.common import err, out
+
+# Prefect's defaults that this machine and an office server need before prefect is imported:
+# no analytics calls to the internet, and a patient start for the embedded API on 2 cores.
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+}
+
+
+def _prefect_env() -> None:
+    for key, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+
+
+def tick(
+    as_of: Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD，默认今天（北京时间）/ default today.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")] = False,
+) -> None:
+    """运行一次重算：按计划和报送记录更新 Prefect 中的看板与闸门 / run the reconcile flow once."""
+    from cli.board import parse_day
+
+    day = parse_day(as_of, "--as-of") if as_of else None
+    _prefect_env()
+    if not os.environ.get("PREFECT_API_URL"):
+        err.print("使用 Prefect 临时 API（未设置 PREFECT_API_URL），启动需要十几秒 / using Prefect's ephemeral API",
+                  markup=False, style="dim")
+    from flows.reconcile import reconcile
+
+    state = reconcile(as_of=day, return_state=True)
+    report = state.result(raise_on_failure=False)
+    if not isinstance(report, dict):
+        err.print(f"重算失败 / reconcile crashed: {state.message}", markup=False, style="red")
+        raise typer.Exit(1)
+    doc = {"flow_run_id": str(state.state_details.flow_run_id), "state": state.name, **report}
+    if as_json:
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+    else:
+        out.print(f"重算完成 reconcile: {state.name}（flow run {doc['flow_run_id']}），截至 {report['as_of']}", markup=False)
+        gates = report["gates"]
+        if gates["kept"]:
+            out.print(f"待报送闸门 gates: 新建 {len(gates['created'])}，关闭 {len(gates['cancelled'])}，"
+                      f"待报送 {len(gates['live'])}", markup=False)
+        else:
+            out.print("未保留待报送闸门：闸门只在 liangshan serve 或 worker 提供部署时存在 / kept no gates "
+                      "(no served gate deployment)", markup=False)
+    raise typer.Exit(1 if state.is_failed() else 0)
+
+
+def serve() -> None:
+    """服务全部部署：每天 09:00（北京时间）重算，以及报送、审核、闸门 / serve every deployment."""
+    _prefect_env()
+    from flows.deployments import DAILY_CRON, TIMEZONE, serve_all
+
+    out.print("部署 deployments: reconcile/reconcile（" + f"{DAILY_CRON} {TIMEZONE}" + "）、gate/gate、checkin/checkin、"
+              "review/review", markup=False)
+    serve_all()

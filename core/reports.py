@@ -1,0 +1,112 @@
+"""What the office reads: state names for the Prefect UI, and the board as table, summary and progress.
+
+Pure builders of text and rows; tasks/ publishes them as Prefect artifacts.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, timedelta
+from typing import Any
+
+from core.plan import Plan
+from core.serialize import LIGHT_EMOJI, STATUS_ZH
+from core.status import Board, StepStatus
+
+__all__ = ["STATE_NAMES", "board_rows", "progress", "state_name", "step_message", "summary_markdown", "upcoming"]
+
+# The name each step's Prefect task run ends with; only `逾期` is a Failed state.
+STATE_NAMES = {
+    "done": "已完成",
+    "open": "待报送",
+    "due_soon": "待报送",
+    "returned": "待报送",
+    "submitted": "待审核",
+    "overdue": "逾期",
+    "blocked": "受阻",
+    "not_open": "未开始",
+}
+
+
+def state_name(status: StepStatus) -> str:
+    """The Chinese name of the step's state in the Prefect UI."""
+    return STATE_NAMES[status.status]
+
+
+def step_message(plan: Plan, st: StepStatus) -> str:
+    """One line on why the step is where it is, shown as the state's message."""
+    step = plan.steps[st.id]
+    owners = "、".join(plan.bureau_name(b) for b in step.owners)
+    if st.status == "done":
+        late = f"，逾期 {st.overdue_workdays} 个工作日" if st.late else ""
+        return f"{st.done_on} 完成{late}"
+    if st.status == "not_open":
+        return f"{step.window.start} 开始，{st.due} 截止"
+    if st.status == "blocked":
+        return "等待前置步骤：" + "、".join(f"{plan.steps[b].title}（{b}）" for b in st.blocked_by)
+    if st.status == "submitted":
+        return "已报送，等待领导小组办公室审核：" + "、".join(st.awaiting_review)
+    if st.status == "overdue":
+        return f"已逾期 {st.overdue_workdays} 个工作日（截止 {st.due}），责任单位：{owners}"
+    if st.status == "returned":
+        again = f"，请于 {st.resubmit_by} 前重新报送" if st.resubmit_by else ""
+        return f"已退回：{st.returned_reason}{again}"
+    return f"{st.due} 截止，待报送：" + "、".join(d.title for d in step.deliverables if d.id in st.missing) + f"（{owners}）"
+
+
+def board_rows(plan: Plan, board: Board) -> list[dict[str, Any]]:
+    """One row per step for the board's table artifact, with Chinese column names."""
+    rows = []
+    for phase in plan.phases:
+        for sid in phase.step_ids:
+            step, st = plan.steps[sid], board.steps[sid]
+            rows.append({
+                "阶段": phase.title,
+                "步骤": f"{step.title}（{sid}）",
+                "责任单位": "、".join(plan.bureau_name(b) for b in step.owners),
+                "时间窗口": f"{step.window.start} 至 {st.due}",
+                "状态": STATUS_ZH[st.status],
+                "灯": LIGHT_EMOJI[st.light],
+                "逾期工作日": st.overdue_workdays,
+                "预计完成": st.forecast_due.isoformat() if st.forecast_due else "",
+            })
+    return rows
+
+
+def progress(board: Board) -> float:
+    """Share of step instances done, in percent."""
+    done = sum(st.status == "done" for st in board.steps.values())
+    return round(100.0 * done / len(board.steps), 1) if board.steps else 0.0
+
+
+def summary_markdown(plan: Plan, board: Board, horizon_days: int = 14, workday: bool = True) -> str:
+    """The board in a few paragraphs: lights, what is late, what is due soon, the critical path."""
+    lights = Counter(st.light for st in board.steps.values())
+    lines = [
+        f"# {plan.title}",
+        f"截至 **{board.as_of}**（{'工作日' if workday else '非工作日：只更新看板，不发送通知'}）",
+        "",
+        f"🟢 {lights['green']}　🟡 {lights['yellow']}　🔴 {lights['red']}　⚪ {lights['grey']}　"
+        f"完成 {progress(board)}%",
+        "",
+        "## 逾期",
+    ]
+    late = [st for st in board.steps.values() if st.light == "red"]
+    lines += [f"- 🔴 **{plan.steps[st.id].title}**（{st.id}）逾期 {st.overdue_workdays} 个工作日，责任单位："
+              + "、".join(plan.bureau_name(b) for b in plan.steps[st.id].owners) for st in late] or ["- 无"]
+    lines += ["", f"## 未来 {horizon_days} 天内截止"]
+    soon = upcoming(board, board.as_of, horizon_days)
+    lines += [f"- {st.due}：{plan.steps[st.id].title}（{st.id}），{STATUS_ZH[st.status]}" for st in soon] or ["- 无"]
+    lines += ["", "## 关键路径"]
+    critical = [st for st in board.steps.values() if st.critical]
+    lines += [f"- {plan.steps[st.id].title}（{st.id}），预计 {st.forecast_due}" for st in critical] or ["- 无"]
+    if board.end is not None and board.end.pushed_by:
+        lines += ["", f"⚠️ 最后一步预计推迟 {board.end.late_days} 天，原因：" + "、".join(board.end.pushed_by)]
+    return "\n".join(lines)
+
+
+def upcoming(board: Board, as_of: date, days: int) -> list[StepStatus]:
+    """Open steps due within ``days`` calendar days of ``as_of``, soonest first."""
+    until = as_of + timedelta(days=days)
+    return sorted((st for st in board.steps.values() if st.status not in ("done", "not_open") and as_of <= st.due <= until),
+                  key=lambda s: s.due)

@@ -1,0 +1,1 @@
+"""Prefect flows: the reconcile run, the phase subflows, check-in forms and gates, deployments."""

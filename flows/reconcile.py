@@ -1,0 +1,69 @@
+"""The daily reconcile run: the plan as a graph of phase subflows and step tasks, the board, the gates."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prefect import allow_failure, flow, get_run_logger
+from prefect.client.schemas.objects import State
+from prefect.states import Completed, Failed
+
+from core.reports import state_name, step_message
+from tasks.artifacts import publish_board
+from tasks.gates import sync_gates
+from tasks.snapshot import load_snapshot
+from tasks.steps import report_step
+
+__all__ = ["phase_run", "reconcile"]
+
+
+@flow(name="phase", log_prints=False)
+def phase_run(steps: list[dict[str, Any]]) -> State:
+    """One phase: a task per step, each waiting on the steps it depends on within the phase."""
+    futures: dict[str, Any] = {}
+    for step in steps:
+        upstream = [allow_failure(futures[d]) for d in step["depends_on"] if d in futures]
+        named: Any = report_step.with_options(task_run_name=f"{step['id']} {step['title']}")
+        futures[step["id"]] = named.submit(step["id"], step["status"], step["message"], wait_for=upstream)
+    for future in futures.values():
+        future.wait()
+    overdue = sum(s["status"] == "overdue" for s in steps)
+    done = sum(s["status"] == "done" for s in steps)
+    return Completed(name=f"{done}/{len(steps)}已完成" if not overdue else f"{overdue}项逾期",
+                     message=f"{len(steps)} 个步骤，{done} 个已完成，{overdue} 个逾期")
+
+
+@flow(name="reconcile", description="按计划和报送记录重算每个步骤的状态，发布看板，维护待报送闸门。")
+def reconcile(as_of: date | None = None) -> State:
+    """Recompute every step from plan and facts; publish the board; keep one gate per step owed."""
+    logger = get_run_logger()
+    day = as_of or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    snap = load_snapshot(day)
+    plan, board = snap.plan, snap.board
+    for notice in snap.calendar_notices:
+        logger.warning(notice)
+    if not snap.workday:
+        logger.info("%s 不是工作日：只更新看板，不发送通知", day)
+    for phase in plan.phases:
+        steps = [{
+            "id": sid,
+            "title": plan.steps[sid].title,
+            "depends_on": list(plan.steps[sid].depends_on),
+            "status": board.steps[sid].status,
+            "message": step_message(plan, board.steps[sid]),
+        } for sid in phase.step_ids]
+        phase_run.with_options(name=phase.title, flow_run_name=phase.title)(steps, return_state=True)
+    publish_board(snap)
+    gates = sync_gates(snap)
+    report = {
+        "as_of": day.isoformat(),
+        "workday": snap.workday,
+        "steps": {sid: state_name(st) for sid, st in board.steps.items()},
+        "gates": gates,
+    }
+    overdue = sum(st.status == "overdue" for st in board.steps.values())
+    if overdue:
+        return Failed(name=f"{overdue}项逾期", message=f"截至 {day}，{overdue} 个步骤逾期", data=report)
+    return Completed(name="全部按期", message=f"截至 {day}，没有逾期的步骤", data=report)

@@ -1,0 +1,83 @@
+"""Record a check-in or review from a Prefect form, through the same Recorder as the CLI."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from prefect import task
+from prefect.client.schemas.objects import State
+from prefect.states import Completed, Failed
+
+from core.events import SHANGHAI
+
+__all__ = ["make_recorder", "record_checkin", "record_review", "trigger_reconcile"]
+
+
+def make_recorder(actor: str) -> Any:
+    """A Recorder on the configured plan, calendar and database."""
+    from config.holidays import load_calendar
+    from config.loader import load_plan
+    from config.settings import get_settings
+    from db.engine import database_url, make_engine, make_sessionmaker
+    from db.records import Recorder
+
+    settings = get_settings()
+    engine = make_engine(database_url(settings))
+    return Recorder(make_sessionmaker(engine), load_plan(settings.plan), load_calendar(settings.holidays),
+                    Path(settings.home).resolve(), actor)
+
+
+def _moment(at: date | None) -> datetime | None:
+    return None if at is None else datetime.combine(at, time(12), SHANGHAI)
+
+
+def _refused(exc: Any) -> State:
+    return Failed(name="未登记", message=f"{exc.zh} / {exc.en}（退出码 {exc.code}）")
+
+
+@task(name="record_checkin", task_run_name="登记报送：{step_id}")
+def record_checkin(step_id: str, by: str, deliverables: list[str], note: str = "", evidence: str = "",
+                   at: date | None = None, on_behalf_of: str | None = None, actor: str = "prefect-ui") -> State:
+    """Record a check-in; a refusal ends Failed with the CLI's message and exit reason."""
+    from db.records import CheckInRequest, Refusal
+
+    files: tuple[Path, ...] = ()
+    if evidence.strip().startswith(("http://", "https://")):
+        note = f"{note}\n附件链接：{evidence.strip()}".strip()
+    elif evidence.strip():
+        files = (Path(evidence.strip()),)
+    request = CheckInRequest(step_id, by, tuple(deliverables), files, note, _moment(at), on_behalf_of)
+    try:
+        outcome = make_recorder(actor).checkin(request)
+    except Refusal as exc:
+        return _refused(exc)
+    names = "、".join(r["deliverable_id"] for r in outcome.created) or "无新记录（已登记过）"
+    return Completed(name="已登记", message=f"{step_id}：{names}", data={"created": len(outcome.created)})
+
+
+@task(name="record_review", task_run_name="登记审核：{step_id}")
+def record_review(step_id: str, by: str, decision: str, reason: str = "", resubmit_by: date | None = None,
+                  deliverables: list[str] | None = None, actor: str = "prefect-ui") -> State:
+    """Record the office's review; a refusal ends Failed with the CLI's message and exit reason."""
+    from db.records import Refusal, ReviewRequest
+
+    request = ReviewRequest(step_id, by, decision, reason, resubmit_by, tuple(deliverables or ()))
+    try:
+        outcome = make_recorder(actor).review(request)
+    except Refusal as exc:
+        return _refused(exc)
+    return Completed(name="已登记", message=f"{step_id}：{decision}", data={"created": len(outcome.created)})
+
+
+def trigger_reconcile() -> str | None:
+    """Ask for a reconcile run now, when the reconcile deployment is served; its run id, or None."""
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        run: Any = run_deployment("reconcile/reconcile", timeout=0, as_subflow=False)
+    except ObjectNotFound:
+        return None
+    return str(run.id)

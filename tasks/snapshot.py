@@ -1,0 +1,65 @@
+"""Load the plan and the recorded facts once, and evaluate the board for a day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from prefect import task
+
+from core.plan import Plan
+from core.status import Board
+from core.workdays import WorkdayCalendar
+
+__all__ = ["Snapshot", "load_snapshot", "snapshot"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The plan, its board as of a day, whether that day is a working day, and events per step."""
+
+    plan: Plan
+    board: Board
+    workday: bool
+    events_per_step: dict[str, int]
+    calendar_notices: tuple[str, ...]
+
+    @property
+    def facts(self) -> int:
+        """How many check-ins and reviews the board was computed from."""
+        return sum(self.events_per_step.values())
+
+
+def snapshot(as_of: date) -> Snapshot:
+    """Plan from LIANGSHAN_PLAN, facts from the database (none before `liangshan init`), the board."""
+    from config.holidays import load_calendar
+    from config.loader import load_plan
+    from config.settings import get_settings
+    from core.events import Facts
+    from core.status import Engine
+    from db.engine import database_url, make_engine, make_sessionmaker
+    from db.repo import load_events
+    from db.schema import EXPECTED_REVISION, schema_revision
+
+    settings = get_settings()
+    plan = load_plan(settings.plan)
+    calendar: WorkdayCalendar = load_calendar(settings.holidays)
+    engine = make_engine(database_url(settings))
+    try:
+        events = []
+        if schema_revision(engine) == EXPECTED_REVISION:
+            with make_sessionmaker(engine)() as session:
+                events = load_events(session=session, plan_id=plan.id)
+    finally:
+        engine.dispose()
+    board = Engine(plan, calendar).board(Facts(events), as_of)
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[event.step] = counts.get(event.step, 0) + 1
+    return Snapshot(plan, board, calendar.is_workday(as_of), counts, tuple(calendar.notices))
+
+
+@task(name="load_snapshot", task_run_name="载入计划和报送记录")
+def load_snapshot(as_of: date) -> Snapshot:
+    """Load plan and facts once and evaluate every step."""
+    return snapshot(as_of)

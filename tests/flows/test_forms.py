@@ -1,0 +1,87 @@
+"""Check-in and review from the UI's forms: the plan's choices, the CLI's rules and messages."""
+
+from __future__ import annotations
+
+import typing
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from db.engine import make_engine, make_sessionmaker
+from db.models import CheckInRow
+from flows.choices import parse_id
+from flows.forms import PLAN, checkin, gate_input, review
+from tasks.steps import step_state
+
+
+def _rows() -> int:
+    import os
+
+    engine = make_engine(os.environ["LIANGSHAN_DB_URL"])
+    with make_sessionmaker(engine)() as s:
+        count = s.scalar(select(func.count()).select_from(CheckInRow)) or 0
+    engine.dispose()
+    return count
+
+
+def test_form_choices_are_the_plans_chinese_names() -> None:
+    """The step and bureau fields are drop-downs of Chinese names with ids, not free text."""
+    schema = checkin.parameters.model_dump()
+    props = schema["properties"]
+    steps = props["step"].get("enum") or props["step"]["anyOf"][0]["enum"]
+    assert "研究制定工作方案（mobilize.work-plan）" in steps and len(steps) == 22
+    bureaus = props["bureau"].get("enum") or props["bureau"]["anyOf"][0]["enum"]
+    assert "市生态环境局鄠邑分局（eco）" in bureaus and len(bureaus) == 21
+    assert parse_id("研究制定工作方案（mobilize.work-plan）") == "mobilize.work-plan"
+
+
+def test_gate_form_offers_the_steps_own_deliverables_and_owners() -> None:
+    """A gate for the work plan asks which of its two deliverables, from its owner or the office."""
+    form = gate_input(PLAN, "mobilize.work-plan")
+    fields = form.model_fields
+    owners = typing.get_args(fields["bureau"].annotation)
+    assert owners == ("市生态环境局鄠邑分局（eco）", "“两山”基地建设工作领导小组办公室（office）")
+    (inner,) = typing.get_args(fields["deliverables"].annotation)
+    assert typing.get_args(inner) == ("《鄠邑区“绿水青山就是金山银山”实践创新基地建设工作方案》（mobilize.work-plan/work-plan）",
+                                      "创建任务分解及责任单位清单（mobilize.work-plan/task-breakdown）")
+
+
+def test_step_states() -> None:
+    """Only overdue is a Failed state; the others complete under their Chinese name."""
+    assert (step_state("overdue", "m").type.value, step_state("overdue", "m").name) == ("FAILED", "逾期")
+    assert (step_state("submitted", "m").type.value, step_state("submitted", "m").name) == ("COMPLETED", "待审核")
+
+
+def test_checkin_flow_records_like_the_cli(home: Path, tmp_path: Path) -> None:
+    """A form check-in with evidence records rows; a second identical one adds none."""
+    evidence = tmp_path / "方案.pdf"
+    evidence.write_text("方案", encoding="utf-8")
+    state = checkin(step="研究制定工作方案（mobilize.work-plan）", bureau="市生态环境局鄠邑分局（eco）",
+                    evidence=str(evidence), return_state=True)
+    assert state.is_completed() and state.name == "已登记", state.message
+    assert _rows() == 2
+    again = checkin(step="研究制定工作方案（mobilize.work-plan）", bureau="市生态环境局鄠邑分局（eco）",
+                    evidence=str(evidence), return_state=True)
+    assert again.is_completed() and _rows() == 2
+
+
+def test_refusal_fails_the_run_with_the_clis_message(home: Path) -> None:
+    """A bureau that does not own the step: the run fails with the Chinese message and exit reason 3."""
+    state = checkin(step="研究制定工作方案（mobilize.work-plan）", bureau="区水务局（water）", return_state=True)
+    assert state.is_failed() and state.name == "未登记"
+    assert "不是步骤“mobilize.work-plan”的责任单位" in state.message and "退出码 3" in state.message
+    blocked = checkin(step="开展全面调研与深入研究（draft.survey）", bureau="技术支撑单位（tech）", return_state=True)
+    assert blocked.is_failed() and "mobilize.commission" in blocked.message
+    assert _rows() == 0
+
+
+def test_review_flow(home: Path) -> None:
+    """The office returns a draft from the form; the rules for reviews apply."""
+    for step, bureau in [("研究制定工作方案（mobilize.work-plan）", "市生态环境局鄠邑分局（eco）"),
+                         ("委托技术单位编制实施方案（mobilize.commission）", "市生态环境局鄠邑分局（eco）")]:
+        assert checkin(step=step, bureau=bureau, return_state=True).is_completed()
+    nothing = review(step="研究制定工作方案（mobilize.work-plan）", decision="退回（return）", return_state=True)
+    assert nothing.is_failed() and "退回必须写明原因" in nothing.message
+    returned = review(step="研究制定工作方案（mobilize.work-plan）", decision="退回（return）", reason="缺少分工表",
+                      return_state=True)
+    assert returned.is_completed(), returned.message

@@ -1,0 +1,95 @@
+"""The reconcile run as the office sees it in the Prefect UI: the plan's graph, state names, the board."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import (
+    ArtifactFilter,
+    ArtifactFilterKey,
+    FlowRunFilter,
+    FlowRunFilterParentFlowRunId,
+    TaskRunFilter,
+    TaskRunFilterFlowRunId,
+)
+from typer.testing import CliRunner
+
+from cli.main import app
+from config.loader import load_plan
+from config.settings import DEFAULT_PLAN
+from flows.reconcile import reconcile
+from tasks.artifacts import artifact_keys
+
+PHASE_TITLES = ["动员部署阶段", "实施方案编制阶段", "组织申报阶段", "建设实施阶段", "评估总结阶段"]
+SAMPLE = Path(DEFAULT_PLAN).parent.parent / "examples" / "huyi-sample-events.yaml"
+
+
+def _graph(flow_run_id: Any) -> tuple[list[Any], list[Any]]:
+    """The reconcile run's phase subflows and their step task runs."""
+    with get_client(sync_client=True) as client:
+        children = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(parent_flow_run_id=FlowRunFilterParentFlowRunId(any_=[flow_run_id])))
+        tasks = client.read_task_runs(
+            task_run_filter=TaskRunFilter(flow_run_id=TaskRunFilterFlowRunId(any_=[c.id for c in children])), limit=200)
+    return children, tasks
+
+
+def test_reconcile_graph_is_the_plan(home: Path) -> None:
+    """A subflow per phase named in Chinese, a task per step named id + title, states named for the status."""
+    state = reconcile(as_of=date(2024, 4, 23), return_state=True)
+    assert state.is_failed() and state.name == "1项逾期"  # only the work plan is overdue; the rest wait on it
+    children, tasks = _graph(state.state_details.flow_run_id)
+    assert sorted(c.name for c in children) == sorted(PHASE_TITLES)
+    plan = load_plan(DEFAULT_PLAN)
+    steps = [t for t in tasks if t.name.split(" ")[0] in plan.steps]
+    assert len(steps) == len(plan.steps) == 22
+    names = {t.name.split(" ")[0]: t for t in steps}
+    assert names["mobilize.work-plan"].name == "mobilize.work-plan 研究制定工作方案"
+    assert (names["mobilize.work-plan"].state.type.value, names["mobilize.work-plan"].state.name) == ("FAILED", "逾期")
+    assert names["draft.survey"].state.name == "受阻"
+    assert names["evaluate.national"].state.name == "未开始"
+    assert names["mobilize.leading-group"].state.name == "受阻"
+    assert "等待前置步骤" in names["draft.survey"].state.message
+
+
+def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> None:
+    """With the example history, 2026-11-28 has nothing overdue; the three artifacts carry the board."""
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", str(SAMPLE)]).exit_code == 0
+    state = reconcile(as_of=date(2026, 11, 28), return_state=True)
+    assert state.is_completed() and state.name == "全部按期"
+    report = state.result()
+    assert report["steps"]["build.annual-plan.2026"] == "已完成"
+    assert report["steps"]["build.annual-summary.2026"] == "未开始"
+    assert report["steps"]["build.leadership"] == "待报送"
+    assert report["gates"]["kept"] is False  # no served gate deployment under the test harness
+    keys = artifact_keys("huyi-two-mountains")
+    with get_client(sync_client=True) as client:
+        found = {a.key: a for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys.values()))))}
+    assert set(found) == set(keys.values())
+    table = found[keys["board"]].data
+    rows = json.loads(table) if isinstance(table, str) else table
+    assert any(r["步骤"] == "制定2026年度工作计划（build.annual-plan.2026）" and r["状态"] == "已完成" for r in rows)
+    assert "截至 **2026-11-28**" in str(found[keys["summary"]].data)
+    assert 0 < float(found[keys["progress"]].data) < 100
+
+
+def test_tick_reports_every_step(home: Path) -> None:
+    """`liangshan tick --json` names the flow run and every step's state."""
+    result = CliRunner().invoke(app, ["tick", "--as-of", "2024-04-10", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert doc["state"] == "全部按期" and len(doc["flow_run_id"]) == 36
+    assert doc["steps"]["mobilize.work-plan"] == "待报送"
+    assert doc["gates"]["kept"] is False
+
+
+def test_non_working_day_still_records_the_board(home: Path) -> None:
+    """On Sunday 2024-04-21 the board is updated and marked a non-working day."""
+    state = reconcile(as_of=date(2024, 4, 21), return_state=True)
+    assert state.result(raise_on_failure=False)["workday"] is False
