@@ -72,9 +72,9 @@ def sync_gates(snap: Snapshot) -> dict[str, Any]:
         created, cancelled = [], []
         for sid, runs in live.items():
             extra = runs if sid not in wanted else runs[1:]  # no step ever keeps two gates
-            for run in extra:
+            for stale in extra:
                 reason = "已通过其他方式报送或不再待报送" if sid not in wanted else "重复的闸门"
-                client.set_flow_run_state(run.id, Cancelled(name="已关闭", message=reason), force=True)
+                client.set_flow_run_state(stale.id, Cancelled(name="已关闭", message=reason), force=True)
                 cancelled.append(sid)
         for sid in wanted:
             if live.get(sid):
