@@ -57,13 +57,13 @@ def _finish(state: State) -> State:
 
 @flow(name="checkin", flow_run_name="报送：{step}", description="报送成果：与命令行 liangshan checkin 相同的规则。")
 def checkin(
-    step: Annotated[StepChoice, Field(description="步骤")],
-    bureau: Annotated[BureauChoice, Field(description="报送单位")],
-    deliverables: Annotated[list[DeliverableChoice] | None, Field(description="成果（不选即全部）")] = None,
-    note: Annotated[str, Field(description="说明")] = "",
-    evidence: Annotated[str, Field(description="附件：服务器上的文件路径，或链接")] = "",
-    at: Annotated[date | None, Field(description="实际报送日期（默认今天）")] = None,
-    on_behalf_of: Annotated[BureauChoice | None, Field(description="办公室代报时，被代报的责任单位")] = None,
+    step: Annotated[StepChoice, Field(title="步骤", description="步骤")],
+    bureau: Annotated[BureauChoice, Field(title="报送单位", description="报送单位")],
+    deliverables: Annotated[list[DeliverableChoice], Field(title="成果", description="成果（不选即全部）")] = [],  # noqa: B006
+    note: Annotated[str, Field(title="说明", description="说明")] = "",
+    evidence: Annotated[str, Field(title="附件", description="附件：服务器上的文件路径，或链接")] = "",
+    at: Annotated[date | None, Field(title="实际报送日期", description="实际报送日期（默认今天）")] = None,
+    on_behalf_of: Annotated[BureauChoice | None, Field(title="代报的责任单位", description="办公室代报时，被代报的责任单位")] = None,
 ) -> State:
     """Check in a step's deliverables from the UI; refused like the CLI, else a reconcile follows."""
     step_id = parse_id(step)
@@ -74,12 +74,13 @@ def checkin(
 
 @flow(name="review", flow_run_name="审核：{step}", description="审核：领导小组办公室通过或退回已报送的成果。")
 def review(
-    step: Annotated[StepChoice, Field(description="步骤")],
-    decision: Annotated[Decision, Field(description="审核结论")],
-    reason: Annotated[str, Field(description="退回原因（退回时必填）")] = "",
-    resubmit_by: Annotated[date | None, Field(description="重新报送期限")] = None,
-    deliverables: Annotated[list[DeliverableChoice] | None, Field(description="成果（不选即全部待审核的）")] = None,
-    bureau: Annotated[BureauChoice, Field(description="审核单位")] = OFFICE_LABEL,
+    step: Annotated[StepChoice, Field(title="步骤", description="步骤")],
+    decision: Annotated[Decision, Field(title="审核结论", description="审核结论")],
+    reason: Annotated[str, Field(title="退回原因", description="退回原因（退回时必填）")] = "",
+    resubmit_by: Annotated[date | None, Field(title="重新报送期限", description="重新报送期限")] = None,
+    deliverables: Annotated[
+        list[DeliverableChoice], Field(title="成果", description="成果（不选即全部待审核的）")] = [],  # noqa: B006
+    bureau: Annotated[BureauChoice, Field(title="审核单位", description="审核单位")] = OFFICE_LABEL,
 ) -> State:
     """Accept or return checked-in deliverables from the UI."""
     step_id = parse_id(step)
@@ -96,7 +97,7 @@ def gate_input(plan: Plan, step_id: str) -> type[RunInput]:
     model: type[RunInput] = create_model(
         "报送",
         __base__=RunInput,
-        bureau=(owners, Field(description="报送单位")),
+        bureau=(owners, Field(title="报送单位", description="报送单位")),
         deliverables=(list[own], Field(default_factory=list, description="成果（不选即全部）")),
         note=(str, Field("", description="说明")),
         evidence=(str, Field("", description="附件：服务器上的文件路径，或链接")),
@@ -106,7 +107,7 @@ def gate_input(plan: Plan, step_id: str) -> type[RunInput]:
 
 
 @flow(name="gate", persist_result=True, description="待报送闸门：在界面上填写报送表单后恢复运行，登记报送。")
-def gate(step: Annotated[StepChoice, Field(description="步骤")]) -> State:
+def gate(step: Annotated[StepChoice, Field(title="步骤", description="步骤")]) -> State:
     """Wait, suspended, for the step's check-in form; record it when the office resumes the run."""
     step_id = parse_id(step)
     form = gate_input(PLAN, step_id)

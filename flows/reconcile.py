@@ -31,15 +31,30 @@ def phase_run(steps: list[dict[str, Any]]) -> State:
         future.wait()
     overdue = sum(s["status"] == "overdue" for s in steps)
     done = sum(s["status"] == "done" for s in steps)
-    return Completed(name=f"{done}/{len(steps)}已完成" if not overdue else f"{overdue}项逾期",
-                     message=f"{len(steps)} 个步骤，{done} 个已完成，{overdue} 个逾期")
+    message = f"{len(steps)} 个步骤，{done} 个已完成，{overdue} 个逾期"
+    if overdue:
+        return Failed(name=f"{overdue}项逾期", message=message)  # red in the UI, like its overdue steps
+    return Completed(name=f"已完成 {done}/{len(steps)}", message=message)
 
 
-@flow(name="reconcile", description="按计划和报送记录重算每个步骤的状态，发布看板，维护待报送闸门。")
+def _run_name() -> str:
+    """``重算：截至 2024-04-23`` — the run's name in the UI says which day it judged."""
+    from prefect.runtime import flow_run
+
+    as_of = flow_run.parameters.get("as_of")
+    return f"重算：截至 {as_of or _today()}"
+
+
+def _today() -> date:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+
+@flow(name="reconcile", flow_run_name=_run_name,
+      description="按计划和报送记录重算每个步骤的状态，发布看板，维护待报送闸门。")
 def reconcile(as_of: date | None = None) -> State:
     """Recompute every step from plan and facts; publish the board; keep one gate per step owed."""
     logger = get_run_logger()
-    day = as_of or datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    day = as_of or _today()
     snap = load_snapshot(day)
     plan, board = snap.plan, snap.board
     for notice in snap.calendar_notices:

@@ -1,0 +1,99 @@
+"""End to end on a real Prefect server: forms through the API, gates resumed with input, the board."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.settings import PREFECT_API_URL, temporary_settings
+
+from tests.e2e.conftest import Live
+
+pytestmark = [pytest.mark.server, pytest.mark.slow]
+
+WORK_PLAN = "研究制定工作方案（mobilize.work-plan）"
+COMMISSION = "委托技术单位编制实施方案（mobilize.commission）"
+ECO = "市生态环境局鄠邑分局（eco）"
+
+
+def _client(live: Live) -> Any:
+    return temporary_settings({PREFECT_API_URL: live.url})
+
+
+def _run(live: Live, deployment: str, parameters: dict[str, Any]) -> Any:
+    """Start a deployment run with the parameters the UI's form sends, and wait for its end."""
+    from prefect.deployments import run_deployment
+
+    with _client(live):
+        return run_deployment(deployment, parameters=parameters, timeout=240, as_subflow=False)
+
+
+def _gates(live: Live) -> dict[str, Any]:
+    """Gate runs by name, newest state."""
+    with _client(live), get_client(sync_client=True) as client:
+        return {r.name: r for r in client.read_flow_runs() if r.name.startswith("待报送：")}
+
+
+def _wait_for(live: Live, predicate: Any, seconds: float = 180) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        gates = _gates(live)
+        if predicate(gates):
+            return gates
+        time.sleep(1)
+    raise AssertionError(f"gates never reached the expected state: {[(n, g.state.name) for n, g in _gates(live).items()]}")
+
+
+def _history(live: Live) -> list[dict[str, Any]]:
+    result = live.liangshan("history", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_forms_gates_and_board_on_a_real_server(live: Live) -> None:
+    """The office's day: a refused form, a recorded form, gates opened, one resumed, one closed by the CLI."""
+    refused = _run(live, "checkin/checkin", {"step": COMMISSION, "bureau": ECO})
+    assert refused.state.is_failed() and refused.state.name == "未登记"
+    assert "mobilize.work-plan" in refused.state.message and "退出码 3" in refused.state.message
+
+    done = _run(live, "checkin/checkin", {"step": WORK_PLAN, "bureau": ECO, "note": "界面报送"})
+    assert done.state.is_completed() and done.state.name == "已登记", done.state.message
+    assert [e["entity_id"] for e in _history(live) if e["action"] == "checkin"] == [
+        "mobilize.work-plan/work-plan", "mobilize.work-plan/task-breakdown"]
+
+    tick = live.liangshan("tick", "--json")
+    assert tick.returncode in (0, 1), tick.stderr
+    report = json.loads(tick.stdout)
+    assert report["gates"]["kept"] is True
+    assert set(report["gates"]["live"]) == {"mobilize.leading-group", "mobilize.commission"}
+    gates = _wait_for(live, lambda g: {n for n, r in g.items() if r.state.type.value == "PAUSED"} >= {
+        "待报送：成立“两山”基地建设工作领导小组", "待报送：委托技术单位编制实施方案"})
+
+    from prefect.flow_runs import resume_flow_run
+
+    with _client(live):
+        resume_flow_run(gates["待报送：委托技术单位编制实施方案"].id,
+                        run_input={"bureau": ECO, "deliverables": [], "note": "合同已签", "evidence": ""})
+    _wait_for(live, lambda g: g["待报送：委托技术单位编制实施方案"].state.name == "已登记")
+    assert "mobilize.commission/contract" in [e["entity_id"] for e in _history(live)]
+
+    by_cli = live.liangshan("checkin", "mobilize.leading-group", "--by", "gov")
+    assert by_cli.returncode == 0, by_cli.stderr
+    again = json.loads(live.liangshan("tick", "--json").stdout)
+    assert "mobilize.leading-group" in again["gates"]["cancelled"]
+    assert "draft.survey" in again["gates"]["created"]
+    gates = _wait_for(live, lambda g: g["待报送：成立“两山”基地建设工作领导小组"].state.type.value == "CANCELLED")
+    live_names = [n for n, r in gates.items() if r.state.type.value in ("SCHEDULED", "PENDING", "RUNNING", "PAUSED")]
+    assert len(live_names) == len(set(live_names))  # never two live gates for one step
+
+    with _client(live), get_client(sync_client=True) as client:
+        from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+        (board,) = client.read_latest_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["huyi-two-mountains-board"])))
+    rows = json.loads(board.data) if isinstance(board.data, str) else board.data
+    status = {r["步骤"]: r["状态"] for r in rows}
+    assert status["委托技术单位编制实施方案（mobilize.commission）"] == "已完成"
