@@ -63,7 +63,7 @@ def checkin(
     note: Annotated[str, Field(title="说明", description="说明")] = "",
     evidence: Annotated[str, Field(title="附件", description="附件：服务器上的文件路径，或链接")] = "",
     at: Annotated[date | None, Field(title="实际报送日期", description="实际报送日期（默认今天）")] = None,
-    on_behalf_of: Annotated[BureauChoice | None, Field(title="代报的责任单位", description="办公室代报时，被代报的责任单位")] = None,
+    on_behalf_of: Annotated[BureauChoice | None, Field(title="被代报单位", description="办公室代报时，被代报的责任单位")] = None,
 ) -> State:
     """Check in a step's deliverables from the UI; refused like the CLI, else a reconcile follows."""
     step_id = parse_id(step)
