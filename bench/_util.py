@@ -21,3 +21,10 @@ def verdict(name: str, seconds: float, bound: float) -> bool:
     ok = seconds <= bound
     print(f"{name:<60} {seconds * 1000:9.1f} ms   bound {bound * 1000:7.0f} ms   {'ok' if ok else 'OVER'}")
     return ok
+
+
+def ratio_verdict(name: str, ratio: float, bound: float) -> bool:
+    """Print a ratio against its bound; True when within."""
+    ok = ratio <= bound
+    print(f"{name:<60} {ratio:9.2f}      bound {bound:7.2f}      {'ok' if ok else 'OVER'}")
+    return ok
