@@ -224,6 +224,8 @@ def _report(outcome: Any, as_json: bool, verb: str) -> None:
     for row in outcome.created:
         extra = f"，附件 {len(row['files'])} 个" if row.get("files") else ""
         version = f"（第 {row['version']} 版）" if "version" in row else ""
+        if "decision" in row:
+            version = "（审核通过）" if row["decision"] == "accept" else f"（退回：{row['reason']}）"
         out.print(f"已{verb} recorded: {row['step_id']} / {row['deliverable_id']}{version}{extra}", markup=False)
     for row in outcome.existing:
         out.print(f"已有相同记录，未重复登记 already recorded: {row['step_id']} / {row['deliverable_id']}", markup=False)
