@@ -93,6 +93,8 @@ def simulate(
     events: EventsOpt = None,
     as_json: JsonOpt = False,
     plan_file: PlanOpt = None,
+    notifications: Annotated[
+        bool, typer.Option("--notifications", help="同时列出每个工作日将发送的通知 / and the reminders.")] = False,
 ) -> None:
     """逐日推演，列出每个步骤的每次状态变化 / replay day by day, listing every status change."""
     first, last = parse_day(start, "--from"), parse_day(end, "--to")
@@ -101,6 +103,11 @@ def simulate(
     plan, engine, facts = load_context(plan_file, events)
     initial, transitions = _replay_with_progress(engine, facts, first, last)
     _notices(engine)
+    sent: list[dict[str, object]] = []
+    if notifications:
+        from cli.notify import preview
+
+        sent = preview(plan, engine, list(facts.all), first, last)
     if as_json:
         doc = {
             "from": first.isoformat(),
@@ -110,6 +117,8 @@ def simulate(
                 {"date": t.day.isoformat(), "step": t.step, "from": t.before, "to": t.after} for t in transitions
             ],
         }
+        if notifications:
+            doc["notifications"] = [{k: v for k, v in m.items() if k != "body"} for m in sent]
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     table = Table(title=f"{plan.title}：{first} 至 {last} 的状态变化（共 {len(transitions)} 次）")
@@ -118,6 +127,10 @@ def simulate(
     for t in transitions:
         table.add_row(t.day.isoformat(), t.step, plan.steps[t.step].title, f"{STATUS_ZH[t.before]} → {STATUS_ZH[t.after]}")
     out.print(table)
+    if notifications:
+        from cli.notify import print_preview
+
+        print_preview(sent, with_body=False)
 
 
 def _replay_with_progress(engine: Engine, facts: Facts, first: date, last: date) -> tuple[dict[str, str], list[Transition]]:

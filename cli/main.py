@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, plan, run
+from cli import board, facts, notify, plan, run
 
 app = typer.Typer(
     name="liangshan",
@@ -27,6 +27,7 @@ app.command("review")(facts.review)
 app.command("import")(facts.import_events)
 app.command("history")(facts.history)
 app.command("verify")(facts.verify)
+app.add_typer(notify.app, name="notify")
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from cli.common import err, out
+from cli.context import Context
 
 # Prefect's defaults that this machine and an office server need before prefect is imported:
 # no analytics calls to the internet, and a patient start for the embedded API on 2 cores.
@@ -26,11 +27,15 @@ def _prefect_env() -> None:
 def tick(
     as_of: Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD，默认今天（北京时间）/ default today.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示今天将发送的通知，不运行、不发送 / preview only.")] = False,
 ) -> None:
     """运行一次重算：按计划和报送记录更新 Prefect 中的看板与闸门 / run the reconcile flow once."""
     from cli.board import parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else None
+    if dry_run:
+        _dry_run(day, as_json)
+        return
     _prefect_env()
     if not os.environ.get("PREFECT_API_URL"):
         err.print("使用 Prefect 临时 API（未设置 PREFECT_API_URL），启动需要十几秒 / using Prefect's ephemeral API",
@@ -55,6 +60,35 @@ def tick(
             out.print("未保留待报送闸门：闸门只在 liangshan serve 或 worker 提供部署时存在 / kept no gates "
                       "(no served gate deployment)", markup=False)
     raise typer.Exit(1 if state.is_failed() else 0)
+
+
+def _dry_run(day: Any, as_json: bool) -> None:
+    """What today's run would send, from the database's facts, leaving out what the outbox already holds."""
+    from cli.board import load_context, today
+    from cli.notify import print_preview
+    from tasks.notify import drafts_for_day
+
+    plan, engine, facts = load_context(None, None)
+    when = day or today(plan)
+    skip: set[str] = set()
+    ctx = Context()
+    if ctx.schema_ready():
+        from sqlalchemy import select
+
+        from db.models import OutboxItem
+
+        with ctx.sessions() as session:
+            skip = set(session.scalars(select(OutboxItem.dedupe_key)))
+    messages = [{"date": when.isoformat(), "recipient": d.recipient, "subject": d.subject, "body": d.body,
+                 "rungs": list(d.rungs), "steps": list(d.steps)}
+                for d in drafts_for_day(plan, engine, facts, when, skip=skip)]
+    if as_json:
+        typer.echo(json.dumps({"as_of": when.isoformat(), "dry_run": True, "messages": messages},
+                              ensure_ascii=False, indent=2))
+        return
+    if not engine.calendar.is_workday(when):
+        out.print(f"{when} 不是工作日：不发送通知 / not a working day: nothing is sent", markup=False)
+    print_preview(messages, with_body=True)
 
 
 def serve() -> None:

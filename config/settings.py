@@ -43,10 +43,11 @@ class Settings:
     home: Path = field(default=Path(".liangshan"), metadata={"doc": "SQLite file, evidence and caches (LIANGSHAN_HOME)."})
     db_url: Secret | None = field(default=None, metadata={"doc": "SQLAlchemy URL; unset: SQLite under home."})
     holidays: Path = field(default=DEFAULT_HOLIDAYS, metadata={"doc": "Announced holidays and make-up workdays."})
+    notify_config: Path | None = field(default=None, metadata={"doc": "apprise YAML of the channels; unset: no sending."})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Read ``LIANGSHAN_PLAN``, ``LIANGSHAN_HOME``, ``LIANGSHAN_DB_URL``, ``LIANGSHAN_HOLIDAYS``."""
+        """Read ``LIANGSHAN_PLAN``, ``_HOME``, ``_DB_URL``, ``_HOLIDAYS`` and ``_NOTIFY_CONFIG``."""
         env = os.environ if environ is None else environ
         url = env.get("LIANGSHAN_DB_URL", "").strip()
         return cls(
@@ -54,6 +55,7 @@ class Settings:
             home=Path(env.get("LIANGSHAN_HOME") or ".liangshan"),
             db_url=Secret(url) if url else None,
             holidays=Path(env.get("LIANGSHAN_HOLIDAYS") or DEFAULT_HOLIDAYS),
+            notify_config=Path(env["LIANGSHAN_NOTIFY_CONFIG"]) if env.get("LIANGSHAN_NOTIFY_CONFIG") else None,
         )
 
 

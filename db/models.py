@@ -23,7 +23,10 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-__all__ = ["AuditEntry", "Base", "CheckInFile", "CheckInRow", "EvidenceFile", "PlanVersion", "ReviewRow", "utcnow"]
+__all__ = [
+    "AuditEntry", "Base", "CheckInFile", "CheckInRow", "DeliveryAttempt", "EvidenceFile", "OutboxItem", "OutboxMessage",
+    "PlanVersion", "ReviewRow", "utcnow",
+]
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -174,3 +177,54 @@ class AuditEntry(Base):
     entity_id: Mapped[str] = mapped_column(String(200))
     before: Mapped[dict[str, Any] | None]
     after: Mapped[dict[str, Any] | None]
+
+
+class OutboxMessage(Base):
+    """A message to one recipient, stored before it is sent; sent at most once, retried on failure."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sent', 'failed', 'no_channel', 'dead')", name="status"),
+        Index(None, "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(50))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    day: Mapped[date]
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+    items: Mapped[list[OutboxItem]] = relationship(back_populates="message", order_by="OutboxItem.id")
+
+
+class OutboxItem(Base):
+    """One fact carried by a message; its dedupe key is unique, so no fact is ever said twice."""
+
+    __tablename__ = "outbox_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
+    step_id: Mapped[str | None] = mapped_column(String(200))
+
+    message: Mapped[OutboxMessage] = relationship(back_populates="items")
+
+
+class DeliveryAttempt(Base):
+    """One try at sending a message: per service, what apprise (or the WeCom API) answered, redacted."""
+
+    __tablename__ = "delivery_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    results: Mapped[list[str]]

@@ -13,6 +13,7 @@ from prefect.states import Completed, Failed
 from core.reports import state_name, step_message
 from tasks.artifacts import publish_board
 from tasks.gates import sync_gates
+from tasks.notify import notify_bureaus
 from tasks.snapshot import load_snapshot
 from tasks.steps import report_step
 
@@ -72,11 +73,13 @@ def reconcile(as_of: date | None = None) -> State:
         phase_run.with_options(name=phase.title, flow_run_name=phase.title)(steps, return_state=True)
     publish_board(snap)
     gates = sync_gates(snap)
+    notified = notify_bureaus(snap)
     report = {
         "as_of": day.isoformat(),
         "workday": snap.workday,
         "steps": {sid: state_name(st) for sid, st in board.steps.items()},
         "gates": gates,
+        "notifications": notified,
     }
     overdue = sum(st.status == "overdue" for st in board.steps.values())
     if overdue:

@@ -7,6 +7,7 @@ from datetime import date
 
 from prefect import task
 
+from core.events import Event
 from core.plan import Plan
 from core.status import Board
 from core.workdays import WorkdayCalendar
@@ -23,6 +24,8 @@ class Snapshot:
     workday: bool
     events_per_step: dict[str, int]
     calendar_notices: tuple[str, ...]
+    events: tuple[Event, ...] = ()
+    calendar: WorkdayCalendar | None = None
 
     @property
     def facts(self) -> int:
@@ -46,7 +49,7 @@ def snapshot(as_of: date) -> Snapshot:
     calendar: WorkdayCalendar = load_calendar(settings.holidays)
     engine = make_engine(database_url(settings))
     try:
-        events = []
+        events: list[Event] = []
         if schema_revision(engine) == EXPECTED_REVISION:
             with make_sessionmaker(engine)() as session:
                 events = load_events(session=session, plan_id=plan.id)
@@ -56,7 +59,7 @@ def snapshot(as_of: date) -> Snapshot:
     counts: dict[str, int] = {}
     for event in events:
         counts[event.step] = counts.get(event.step, 0) + 1
-    return Snapshot(plan, board, calendar.is_workday(as_of), counts, tuple(calendar.notices))
+    return Snapshot(plan, board, calendar.is_workday(as_of), counts, tuple(calendar.notices), tuple(events), calendar)
 
 
 @task(name="load_snapshot", task_run_name="载入计划和报送记录")

@@ -1,0 +1,139 @@
+"""The reminder and escalation ladder: what should be said, to whom, on a working day.
+
+Each :class:`Notice` is one fact for one recipient with a dedupe key, so that the same fact is never
+said twice however often the daily run repeats or catches up after a missed day. The keys come from
+the facts themselves (the day a step became workable, its due date, an event's time), not from
+the day of the run, except for the rungs that repeat by design.
+
+Default ladder (``LadderSettings``), all counted in China's working days:
+
+=================  =================================================  ====================
+rung               when                                               to
+=================  =================================================  ====================
+opened             the window opens, or the last upstream step closes  owners
+due                due in 5, then in 1 working days                   owners
+overdue            first working day overdue                          owners, office
+overdue_repeat     then every 3 working days                          owners
+escalation         5 working days overdue: 督办                        leaders, office
+received           a check-in was recorded                            submitter, office
+returned           a deliverable was returned                         owners
+digest             first working day of each week                     office
+=================  =================================================  ====================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from core.events import CheckIn, Facts, Review
+from core.plan import Plan
+from core.status import Board, Engine
+
+__all__ = ["RUNG_ORDER", "LadderSettings", "Notice", "notices_for_day"]
+
+_AWAITING = {"open", "due_soon", "returned", "overdue"}
+# The order items appear in a recipient's message: the most urgent first.
+RUNG_ORDER = ("escalation", "overdue", "overdue_repeat", "returned", "due", "opened", "received", "digest")
+
+
+@dataclass(frozen=True, slots=True)
+class LadderSettings:
+    """The ladder's numbers; the plan may change them."""
+
+    due_in: tuple[int, ...] = (5, 1)
+    repeat_every: int = 3
+    escalate_after: int = 5
+    received_lookback_days: int = 14
+    digest: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """One thing to tell one recipient, with the key that makes it said only once."""
+
+    recipient: str
+    rung: str
+    step: str | None
+    dedupe_key: str
+    fields: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+def notices_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
+                    settings: LadderSettings | None = None) -> list[Notice]:
+    """Everything the ladder says on ``day``; nothing on a rest day (China's calendar)."""
+    if not engine.calendar.is_workday(day):
+        return []
+    ladder = settings or LadderSettings()
+    board = engine.board(facts, day)
+    out: list[Notice] = []
+    for sid in plan.topo_order:
+        out += _step_notices(plan, engine, board, sid, day, ladder)
+    out += _event_notices(plan, facts, day, ladder)
+    if ladder.digest and _first_workday_of_week(engine, day):
+        iso = day.isocalendar()
+        out.append(Notice("office", "digest", None, f"{plan.id}|digest|office|{iso.year}-W{iso.week:02d}",
+                          {"board": board}))
+    return out
+
+
+def _key(plan: Plan, sid: str, rung: str, recipient: str, anchor: object) -> str:
+    return f"{plan.id}|{sid}|{rung}|{recipient}|{anchor}"
+
+
+def _to(plan: Plan, sid: str, rung: str, recipients: Iterable[str], anchor: object, **fields: Any) -> list[Notice]:
+    return [Notice(r, rung, sid, _key(plan, sid, rung, r, anchor), fields) for r in dict.fromkeys(recipients)]
+
+
+def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date, ladder: LadderSettings) -> list[Notice]:
+    st = board.steps[sid]
+    if st.status not in _AWAITING:
+        return []
+    step = plan.steps[sid]
+    owners = step.owners
+    out: list[Notice] = []
+    upstream_done = [board.steps[d].done_on for d in step.depends_on]
+    workable_since = max([step.window.start, *(d for d in upstream_done if d)])
+    if st.status != "overdue":  # an overdue step hears the overdue rungs, not "you may start"
+        out += _to(plan, sid, "opened", owners, workable_since, due=st.due)
+    limit = engine.calendar.next_workday(st.resubmit_by) if st.resubmit_by else st.due
+    if day <= limit:
+        left = engine.calendar.workdays_between(day, limit)
+        # The nearest reminder not yet passed: "due in 5" while 2-5 days are left, "due in 1" after.
+        rung_days = [n for n in sorted(ladder.due_in) if left <= n]
+        if rung_days:
+            n = rung_days[0]
+            out += _to(plan, sid, "due", owners, f"{limit}|{n}", due=limit, days_left=left, reminder=n)
+        return out
+    late = engine.calendar.workdays_between(limit, day)
+    out += _to(plan, sid, "overdue", (*owners, "office"), limit, due=limit, days_late=late)
+    if late > 1 and (late - 1) % ladder.repeat_every == 0:
+        out += _to(plan, sid, "overdue_repeat", owners, day, due=limit, days_late=late)
+    if late >= ladder.escalate_after:
+        out += _to(plan, sid, "escalation", ("leaders", "office"), limit, due=limit, days_late=late)
+    return out
+
+
+def _event_notices(plan: Plan, facts: Facts, day: date, ladder: LadderSettings) -> list[Notice]:
+    since = day - timedelta(days=ladder.received_lookback_days)
+    out: list[Notice] = []
+    for event in facts.all:
+        if not since <= event.day <= day:
+            continue
+        stamp = event.at.isoformat()
+        if isinstance(event, CheckIn):
+            submitter = event.on_behalf_of or event.by
+            out += _to(plan, event.step, "received", (submitter, "office"), stamp,
+                       deliverables=event.deliverables, by=event.by, at=event.day)
+        elif isinstance(event, Review) and event.decision == "return":
+            out += _to(plan, event.step, "returned", plan.steps[event.step].owners, stamp,
+                       reason=event.reason, resubmit_by=event.resubmit_by, deliverables=event.deliverables)
+    return out
+
+
+def _first_workday_of_week(engine: Engine, day: date) -> bool:
+    monday = day - timedelta(days=day.weekday())
+    first = engine.calendar.next_workday(monday)
+    return first == day

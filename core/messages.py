@@ -1,0 +1,101 @@
+"""From notices to messages: one message per recipient per run, its items most urgent first."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from core.ladder import RUNG_ORDER, Notice
+from core.plan import Plan
+from core.reports import progress
+from core.status import Board
+
+__all__ = ["WECOM_LIMIT", "Draft", "compose", "fit"]
+
+WECOM_LIMIT = 4096  # bytes of markdown a WeCom group bot accepts
+Renderer = Callable[..., str]
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """A message to one recipient, with the dedupe keys of every item it carries."""
+
+    recipient: str
+    subject: str
+    body: str
+    keys: tuple[str, ...]
+    steps: tuple[str, ...]
+    urgent: bool
+    rungs: tuple[str, ...] = ()
+
+
+def compose(plan: Plan, board: Board, notices: list[Notice], day: date, render: Renderer) -> list[Draft]:
+    """Group notices by recipient and render each group as one message."""
+    by_recipient: dict[str, list[Notice]] = defaultdict(list)
+    for notice in notices:
+        by_recipient[notice.recipient].append(notice)
+    drafts = []
+    for recipient, items in by_recipient.items():
+        items.sort(key=lambda n: (RUNG_ORDER.index(n.rung), n.step or ""))
+        context = {
+            "plan_title_short": "两山基地",
+            "recipient_name": plan.bureau_name(recipient),
+            "day": day.isoformat(),
+            "board_hint": "Prefect 界面 Artifacts 中的 “进展看板”，或命令 liangshan status",
+            "items": [{"rung": n.rung, "fields": _fields(plan, board, n), "step": _step(plan, board, n.step)}
+                      for n in items],
+            "urgent": any(n.rung in ("escalation", "overdue", "overdue_repeat") for n in items),
+        }
+        drafts.append(Draft(recipient, render("subject.txt.j2", **context), render("message.md.j2", **context),
+                            tuple(n.dedupe_key for n in items), tuple(dict.fromkeys(n.step for n in items if n.step)),
+                            bool(context["urgent"]), tuple(dict.fromkeys(n.rung for n in items))))
+    return drafts
+
+
+def fit(body: str, limit: int = WECOM_LIMIT, tail: str = "\n…（内容较多，完整清单见看板：liangshan status）") -> str:
+    """Cut a message cleanly at a line so that it fits ``limit`` bytes, pointing to the board."""
+    if len(body.encode()) <= limit:
+        return body
+    budget = limit - len(tail.encode())
+    kept: list[str] = []
+    used = 0
+    for line in body.split("\n"):
+        size = len(line.encode()) + 1
+        if used + size > budget:
+            break
+        kept.append(line)
+        used += size
+    return "\n".join(kept) + tail
+
+
+def _step(plan: Plan, board: Board, sid: str | None) -> dict[str, Any] | None:
+    if sid is None:
+        return None
+    step, st = plan.steps[sid], board.steps[sid]
+    return {
+        "id": sid,
+        "title": step.title,
+        "window": f"{step.window.start} 至 {st.due}",
+        "owners_names": "、".join(plan.bureau_name(b) for b in step.owners),
+        "deliverables": "；".join(d.title for d in step.deliverables),
+        "missing": "；".join(d.title for d in step.deliverables if d.id in st.missing) or "（待审核）",
+    }
+
+
+def _fields(plan: Plan, board: Board, notice: Notice) -> dict[str, Any]:
+    fields = dict(notice.fields)
+    if notice.rung == "received":
+        step = plan.steps[notice.step or ""]
+        titles = {d.id: d.title for d in step.deliverables}
+        fields["by_name"] = plan.bureau_name(fields["by"])
+        fields["deliverable_names"] = "；".join(titles.get(d, d) for d in fields["deliverables"])
+    if notice.rung == "digest":
+        lights = Counter(st.light for st in board.steps.values())
+        fields.pop("board", None)
+        fields["lights"] = {k: lights.get(k, 0) for k in ("green", "yellow", "red", "grey")}
+        fields["progress"] = progress(board)
+        fields["late"] = "、".join(plan.steps[s].title for s, st in board.steps.items() if st.light == "red")
+    return fields

@@ -1,0 +1,150 @@
+"""The notification outbox: store every message before sending, send each fact once, retry failures.
+
+A message row is written (with one item row per fact, each fact's dedupe key unique) before any
+delivery is tried; a crash after that leaves it pending for the next run, never lost. A fact whose
+key is already in the outbox is never written again, so repeated runs and restarts say nothing twice.
+Failures are retried with back-off on later runs; after ``MAX_ATTEMPTS`` the office is told.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from core.ladder import Notice
+from core.messages import Draft
+from db.models import DeliveryAttempt, OutboxItem, OutboxMessage, utcnow
+
+__all__ = ["MAX_ATTEMPTS", "DeliveryReport", "deliver", "enqueue", "list_messages", "unsent"]
+
+MAX_ATTEMPTS = 5
+_BACKOFF = timedelta(minutes=10)
+_PARALLEL = 8  # bureaus are sent to in parallel; each bot keeps its own WeCom rate window
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did, by message id."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    no_channel: list[int] = field(default_factory=list)
+    dead: list[int] = field(default_factory=list)
+
+
+def unsent(*, session: Session, notices: list[Notice]) -> list[Notice]:
+    """The notices whose facts have not been put in the outbox yet."""
+    keys = [n.dedupe_key for n in notices]
+    known: set[str] = set()
+    for chunk in range(0, len(keys), 500):
+        known |= set(session.scalars(select(OutboxItem.dedupe_key).where(OutboxItem.dedupe_key.in_(keys[chunk:chunk + 500]))))
+    return [n for n in notices if n.dedupe_key not in known]
+
+
+def enqueue(sessions: sessionmaker[Session], plan_id: str, day: date, drafts: list[Draft]) -> list[int]:
+    """Store each draft (one transaction each); a draft whose facts another run stored first is skipped."""
+    ids = []
+    for draft in drafts:
+        try:
+            with sessions.begin() as session:
+                message = OutboxMessage(plan_id=plan_id, recipient=draft.recipient, subject=draft.subject,
+                                        body=draft.body, day=day, urgent=draft.urgent, status="pending",
+                                        next_attempt_at=utcnow())
+                message.items = [OutboxItem(dedupe_key=k, step_id=_step_of(k)) for k in draft.keys]
+                session.add(message)
+                session.flush()
+                ids.append(message.id)
+        except IntegrityError:
+            continue  # a concurrent run stored the same facts: they are said once, by that run
+    return ids
+
+
+def deliver(sessions: sessionmaker[Session], send: Callable[[str, str, str], list[Any]],
+            has_channel: Callable[[str], bool], now: datetime | None = None,
+            tell_office: Callable[[OutboxMessage, str], None] | None = None) -> DeliveryReport:
+    """Send every message that is due (pending, or failed and past its back-off), bureaus in parallel."""
+    moment = now or utcnow()
+    with sessions() as session:
+        due = list(session.scalars(
+            select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed")),
+                                        OutboxMessage.next_attempt_at <= moment).order_by(OutboxMessage.id)))
+    report = DeliveryReport()
+
+    def one(message: OutboxMessage) -> tuple[OutboxMessage, list[Any] | None, str]:
+        if not has_channel(message.recipient):
+            return message, None, ""
+        try:
+            return message, send(message.recipient, message.subject, message.body), ""
+        except Exception as exc:  # a channel that crashes is a failed delivery, recorded and retried
+            return message, [], f"{type(exc).__name__}"
+
+    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+        outcomes = list(pool.map(one, due))
+    for message, results, error in outcomes:
+        status = _record(sessions, message.id, results, error, moment)
+        getattr(report, status).append(message.id)
+        if status == "dead" and tell_office is not None:
+            tell_office(message, "多次发送失败")
+        if status == "no_channel" and tell_office is not None:
+            tell_office(message, "没有配置通知渠道")
+    return report
+
+
+def _record(sessions: sessionmaker[Session], message_id: int, results: list[Any] | None, error: str,
+            moment: datetime) -> str:
+    with sessions.begin() as session:
+        message = session.get(OutboxMessage, message_id)
+        assert message is not None
+        message.attempts += 1
+        if results is None:
+            message.status = "no_channel"  # kept, not dropped: it goes out once a channel is configured
+            message.last_error = "没有配置通知渠道 / no channel for this recipient"
+            session.add(DeliveryAttempt(message_id=message_id, at=moment, ok=False, results=[]))
+            return "no_channel"
+        ok = bool(results) and all(r.ok for r in results)
+        session.add(DeliveryAttempt(message_id=message_id, at=moment, ok=ok,
+                                    results=[f"{r.service}: {'ok' if r.ok else 'failed'}" for r in results]))
+        if ok:
+            message.status, message.sent_at, message.last_error = "sent", moment, ""
+            return "sent"
+        message.last_error = error or "; ".join(f"{r.service}: failed" for r in results if not r.ok)
+        if message.attempts >= MAX_ATTEMPTS:
+            message.status = "dead"
+            return "dead"
+        message.status = "failed"
+        message.next_attempt_at = moment + _BACKOFF * (2 ** (message.attempts - 1))
+        return "failed"
+
+
+def retry(sessions: sessionmaker[Session], recipients: set[str] | None = None) -> int:
+    """Make failed, dead and channel-less messages due again now; how many."""
+    with sessions.begin() as session:
+        query = select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "dead", "no_channel")))
+        count = 0
+        for message in session.scalars(query):
+            if recipients is None or message.recipient in recipients:
+                message.status, message.next_attempt_at = "pending", utcnow()
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.attempts = MAX_ATTEMPTS - 1  # one more try
+                count += 1
+        return count
+
+
+def list_messages(*, session: Session, statuses: tuple[str, ...] | None = None) -> list[OutboxMessage]:
+    """Outbox messages, newest first, with their items."""
+    query = select(OutboxMessage).options(selectinload(OutboxMessage.items)).order_by(OutboxMessage.id.desc())
+    if statuses:
+        query = query.where(OutboxMessage.status.in_(statuses))
+    return list(session.scalars(query))
+
+
+def _step_of(key: str) -> str | None:
+    parts = key.split("|")
+    return parts[1] if len(parts) > 1 and parts[1] != "digest" else None

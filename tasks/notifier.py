@@ -1,0 +1,119 @@
+"""Delivering a message to a bureau's channels: apprise behind a narrow interface, and a recording fake."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+__all__ = ["AppriseNotifier", "Notifier", "RecordingNotifier", "Sent", "ServiceResult", "redact"]
+
+# Anything that looks like a credential inside a URL: user:password@, key=..., a bot key path.
+_SECRET_PATTERNS = [
+    (re.compile(r"(://)[^/@\s:]+:[^/@\s]+(@)"), r"\1****\2"),  # user:password@host
+    (re.compile(r"(?i)([?&](?:key|token|pass|password|secret)=)[^&\s]+"), r"\1****"),
+    (re.compile(r"(?i)(wecom(?:bot)?://)[^/?\s]+"), r"\1****"),
+]
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with every known secret, and anything shaped like a credential in a URL, masked."""
+    for secret in sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True):
+        text = text.replace(secret, "****")
+    for pattern, replacement in _SECRET_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceResult:
+    """What one channel said: its redacted URL and whether it took the message."""
+
+    service: str
+    ok: bool
+
+
+class Notifier(Protocol):
+    """Sends one message to one recipient's channels."""
+
+    def channels(self, recipient: str) -> list[str]:
+        """The recipient's channels, redacted; empty when the recipient has none."""
+
+    def send(self, recipient: str, subject: str, body: str) -> list[ServiceResult]:
+        """Send to every channel of the recipient; one result per channel."""
+
+
+class AppriseNotifier:
+    """Channels from an apprise YAML config, one tag per bureau id (and office, leaders)."""
+
+    def __init__(self, config: Path) -> None:
+        from tasks.wecom import register
+
+        register()
+        self.config = config
+        self.secrets = _secrets_in(config)
+
+    def _apprise(self) -> object:
+        import apprise
+
+        # A fresh Apprise per message: its plugins pause ~5.5 s between two sends through one
+        # instance, which would serialise twenty bureaus for minutes.
+        app = apprise.Apprise()
+        cfg = apprise.AppriseConfig()
+        cfg.add(str(self.config))
+        app.add(cfg)
+        return app
+
+    def channels(self, recipient: str) -> list[str]:
+        app = self._apprise()
+        return [redact(s.url(privacy=True), self.secrets) for s in app.find(tag=recipient)]  # type: ignore[attr-defined]
+
+    def send(self, recipient: str, subject: str, body: str) -> list[ServiceResult]:
+        import apprise
+
+        app = self._apprise()
+        services = list(app.find(tag=recipient))  # type: ignore[attr-defined]
+        results = []
+        for service in services:
+            ok = bool(service.notify(body=body, title=subject, notify_type=apprise.NotifyType.INFO,
+                                     body_format=apprise.NotifyFormat.MARKDOWN))
+            results.append(ServiceResult(redact(service.url(privacy=True), self.secrets), ok))
+        return results
+
+
+@dataclass
+class Sent:
+    """A message the recording notifier took."""
+
+    recipient: str
+    subject: str
+    body: str
+
+
+@dataclass
+class RecordingNotifier:
+    """Takes every message for recipients in ``channels_by_recipient`` and remembers it (dry runs, tests)."""
+
+    channels_by_recipient: dict[str, list[str]] = field(default_factory=dict)
+    everyone: bool = True
+    sent: list[Sent] = field(default_factory=list)
+
+    def channels(self, recipient: str) -> list[str]:
+        return self.channels_by_recipient.get(recipient, ["dry-run://"] if self.everyone else [])
+
+    def send(self, recipient: str, subject: str, body: str) -> list[ServiceResult]:
+        self.sent.append(Sent(recipient, subject, body))
+        return [ServiceResult(c, True) for c in self.channels(recipient)]
+
+
+def _secrets_in(config: Path) -> list[str]:
+    """Hosts-as-keys and passwords named in the config, to mask wherever they might appear."""
+    try:
+        text = config.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    found = re.findall(r"://([^/@\s:?'\"]+)(?::([^/@\s'\"]+))?@", text)
+    keys = re.findall(r"wecom(?:bot)?://([^/?:\s'\"]+)", text)
+    return [s for pair in found for s in pair if s] + keys
