@@ -190,3 +190,21 @@ def test_plan_is_immutable(huyi: Plan) -> None:
         huyi.title = "x"  # type: ignore[misc]
     with pytest.raises(TypeError):
         huyi.steps["x"] = huyi.steps["draft.survey"]  # type: ignore[index]
+
+
+def test_example_notify_config_uses_known_tags(huyi: Plan) -> None:
+    """config/notify.example.yaml parses with the project's wecom:// plugin; every tag is a bureau id."""
+    import apprise
+
+    from config.settings import CONFIG_DIR
+    from tasks.wecom import register
+
+    register()
+    app = apprise.Apprise()
+    cfg = apprise.AppriseConfig()
+    cfg.add(str(CONFIG_DIR / "notify.example.yaml"))
+    app.add(cfg)
+    assert len(app) == 5
+    tags = {str(t) for service in app for t in service.tags}
+    assert tags <= set(huyi.bureaus)
+    assert "always" not in tags
