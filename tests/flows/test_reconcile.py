@@ -69,7 +69,8 @@ def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> 
     assert report["gates"]["kept"] is False  # no served gate deployment under the test harness
     keys = artifact_keys("huyi-two-mountains")
     with get_client(sync_client=True) as client:
-        found = {a.key: a for a in client.read_artifacts(
+        # Earlier runs in this session published under the same keys: the latest version is this run's.
+        found = {a.key: a for a in client.read_latest_artifacts(
             artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=list(keys.values()))))}
     assert set(found) == set(keys.values())
     table = found[keys["board"]].data
