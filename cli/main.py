@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, notify, plan, run
+from cli import board, facts, indicators, notify, plan, run
 
 app = typer.Typer(
     name="liangshan",
@@ -28,6 +28,7 @@ app.command("import")(facts.import_events)
 app.command("history")(facts.history)
 app.command("verify")(facts.verify)
 app.add_typer(notify.app, name="notify")
+app.add_typer(indicators.app, name="indicator")
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
 

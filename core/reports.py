@@ -9,11 +9,12 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Any
 
+from core.indicators import IndicatorValue, judge
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.status import Board, StepStatus
 
-__all__ = ["STATE_NAMES", "board_rows", "progress", "state_name", "step_message", "summary_markdown", "upcoming"]
+__all__ = ["STATE_NAMES", "board_rows", "indicator_rows", "progress", "state_name", "step_message", "summary_markdown", "upcoming"]
 
 # The name each step's Prefect task run ends with; only `逾期` is a Failed state.
 STATE_NAMES = {
@@ -71,6 +72,22 @@ def board_rows(plan: Plan, board: Board) -> list[dict[str, Any]]:
                 "预计完成": st.forecast_due.isoformat() if st.forecast_due else "",
             })
     return rows
+
+
+def indicator_rows(plan: Plan, values: dict[str, dict[int, IndicatorValue]]) -> tuple[int | None, list[dict[str, Any]]]:
+    """The latest year with any value, and each indicator's verdict for it, with Chinese column names."""
+    years = sorted({y for per in values.values() for y in per})
+    if not years:
+        return None, []
+    year = years[-1]
+    rows = []
+    for ind in plan.indicators:
+        verdict = judge(ind, year, values.get(ind.id, {}))
+        rows.append({"编号": ind.id, "指标": ind.title, "目标值": ind.target_text,
+                     "数值": "" if verdict.value is None else f"{verdict.value:g}",
+                     "评价": {"met": "达标", "not_met": "未达标", "no_data": "无数据"}[verdict.verdict],
+                     "原因": verdict.reason})
+    return year, rows
 
 
 def progress(board: Board) -> float:

@@ -24,7 +24,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
-    "AuditEntry", "Base", "CheckInFile", "CheckInRow", "DeliveryAttempt", "EvidenceFile", "OutboxItem", "OutboxMessage",
+    "AuditEntry", "Base", "CheckInFile", "CheckInRow", "DeliveryAttempt", "EvidenceFile", "IndicatorValueFile",
+    "IndicatorValueRow", "OutboxItem", "OutboxMessage",
     "PlanVersion", "ReviewRow", "utcnow",
 ]
 
@@ -228,3 +229,36 @@ class DeliveryAttempt(Base):
     at: Mapped[datetime] = mapped_column(default=utcnow)
     ok: Mapped[bool] = mapped_column(Boolean)
     results: Mapped[list[str]]
+
+
+class IndicatorValueRow(Base):
+    """A year's value of an indicator (附件1) as reported by a bureau; the newest row of a year counts."""
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (Index(None, "plan_id", "indicator_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    indicator_id: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float]
+    unit: Mapped[str] = mapped_column(String(50))
+    assigned_target: Mapped[float | None]
+    source: Mapped[str] = mapped_column(Text, default="")
+    bureau: Mapped[str] = mapped_column(String(50))
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+    files: Mapped[list[IndicatorValueFile]] = relationship(order_by="IndicatorValueFile.id")
+
+
+class IndicatorValueFile(Base):
+    """Evidence for an indicator value (a document, a certificate), in the evidence archive."""
+
+    __tablename__ = "indicator_value_files"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value_id: Mapped[int] = mapped_column(ForeignKey("indicator_values.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256"))
+    original_name: Mapped[str] = mapped_column(String(500))

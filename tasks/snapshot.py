@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from prefect import task
 
 from core.events import Event
+from core.indicators import IndicatorValue
 from core.plan import Plan
 from core.status import Board
 from core.workdays import WorkdayCalendar
@@ -26,6 +27,7 @@ class Snapshot:
     calendar_notices: tuple[str, ...]
     events: tuple[Event, ...] = ()
     calendar: WorkdayCalendar | None = None
+    indicator_values: dict[str, dict[int, IndicatorValue]] = field(default_factory=dict)
 
     @property
     def facts(self) -> int:
@@ -50,16 +52,21 @@ def snapshot(as_of: date) -> Snapshot:
     engine = make_engine(database_url(settings))
     try:
         events: list[Event] = []
+        values: dict[str, dict[int, IndicatorValue]] = {}
         if schema_revision(engine) == EXPECTED_REVISION:
+            from db.indicators import values_by_indicator
+
             with make_sessionmaker(engine)() as session:
                 events = load_events(session=session, plan_id=plan.id)
+                values = values_by_indicator(session=session, plan_id=plan.id)
     finally:
         engine.dispose()
     board = Engine(plan, calendar).board(Facts(events), as_of)
     counts: dict[str, int] = {}
     for event in events:
         counts[event.step] = counts.get(event.step, 0) + 1
-    return Snapshot(plan, board, calendar.is_workday(as_of), counts, tuple(calendar.notices), tuple(events), calendar)
+    return Snapshot(plan, board, calendar.is_workday(as_of), counts, tuple(calendar.notices), tuple(events), calendar,
+                    values)
 
 
 @task(name="load_snapshot", task_run_name="载入计划和报送记录")

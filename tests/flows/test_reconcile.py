@@ -57,9 +57,10 @@ def test_reconcile_graph_is_the_plan(home: Path) -> None:
 
 
 def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> None:
-    """With the example history, 2026-11-28 has nothing overdue; the three artifacts carry the board."""
+    """With the example history, 2026-11-28 has nothing overdue; the artifacts carry the board and the verdicts."""
     runner = CliRunner()
     assert runner.invoke(app, ["import", str(SAMPLE)]).exit_code == 0
+    assert runner.invoke(app, ["indicator", "record", "2b", "--year", "2025", "--value", "92", "--by", "eco"]).exit_code == 0
     state = reconcile(as_of=date(2026, 11, 28), return_state=True)
     assert state.is_completed() and state.name == "全部按期"
     report = state.result()
@@ -78,6 +79,9 @@ def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> 
     assert any(r["步骤"] == "制定2026年度工作计划（build.annual-plan.2026）" and r["状态"] == "已完成" for r in rows)
     assert "截至 **2026-11-28**" in str(found[keys["summary"]].data)
     assert 0 < float(found[keys["progress"]].data) < 100
+    verdicts = found[keys["indicators"]].data
+    verdict_rows = json.loads(verdicts) if isinstance(verdicts, str) else verdicts
+    assert {"编号": "2b", "评价": "达标"}.items() <= next(r for r in verdict_rows if r["编号"] == "2b").items()
 
 
 def test_tick_reports_every_step(home: Path) -> None:
