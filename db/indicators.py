@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.indicators import IndicatorValue
 from core.plan import Indicator, Plan
 from db import repo
-from db.evidence import EvidenceError, archive_file
 from db.models import IndicatorValueFile, IndicatorValueRow, utcnow
-from db.records import INVALID, Refusal
+from db.records import INVALID, Refusal, archive_or_refuse
 
 __all__ = ["ValueRequest", "check_value", "plan_years", "record_value", "record_values", "values_by_indicator"]
 
@@ -88,10 +87,7 @@ def record_values(sessions: sessionmaker[Session], plan: Plan, home: Path, actor
         for f in request.files:
             if not Path(f).is_file():
                 raise Refusal(INVALID, f"文件 {f}：文件不存在", f"file {f}: not found")
-    try:
-        stored = {id(r): [archive_file(home, f) for f in r.files] for _, r in checked}
-    except EvidenceError as exc:
-        raise Refusal(INVALID, f"文件 {exc.path}：{exc.reason}", f"file {exc.path}: {exc.reason}") from exc
+    stored = {id(r): archive_or_refuse(home, r.files) for _, r in checked}
     written = []
     with sessions.begin() as session:
         for indicator, request in checked:

@@ -29,10 +29,18 @@ from db import repo
 from db.evidence import EvidenceError, StoredFile, archive_file
 from db.models import CheckInRow, ReviewRow, utcnow
 
-__all__ = ["CheckInRequest", "ImportItem", "Outcome", "Recorder", "Refusal", "ReviewRequest"]
+__all__ = ["CheckInRequest", "ImportItem", "Outcome", "Recorder", "Refusal", "ReviewRequest", "archive_or_refuse"]
 
 INVALID, FORBIDDEN = 2, 3
 _FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs drift; a few minutes ahead is not the future
+
+
+def archive_or_refuse(home: Path, files: Sequence[Path]) -> list[StoredFile]:
+    """Archive evidence files, or refuse (exit 2) naming the file that is missing or unreadable."""
+    try:
+        return [archive_file(home, Path(f)) for f in files]
+    except EvidenceError as exc:
+        raise Refusal(INVALID, f"文件 {exc.path}：{exc.reason}", f"file {exc.path}: {exc.reason}") from exc
 
 
 class Refusal(Exception):
@@ -201,10 +209,7 @@ class Recorder:
             raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems))
 
     def _archive(self, files: Sequence[Path]) -> list[StoredFile]:
-        try:
-            return [archive_file(self.home, Path(f)) for f in files]
-        except EvidenceError as exc:
-            raise Refusal(INVALID, f"文件 {exc.path}：{exc.reason}", f"file {exc.path}: {exc.reason}") from exc
+        return archive_or_refuse(self.home, files)
 
     # -- writing ------------------------------------------------------------------------------
 
