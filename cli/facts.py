@@ -213,7 +213,8 @@ def _local(stamp: str) -> str:
 
 _ACTION_ZH = {
     "checkin": "报送", "checkin_forced": "强制报送", "review_accept": "审核通过", "review_return": "退回",
-    "plan_load": "载入计划", "indicator_value": "指标数值",
+    "plan_load": "载入计划", "indicator_value": "指标数值", "case_add": "典型案例", "project_add": "新增项目",
+    "project_update": "更新项目",
 }
 
 

@@ -101,12 +101,14 @@ def import_values(
 
 
 def report_document(ctx: Context, year: int | None) -> dict[str, Any]:
-    """The report's JSON contract: year, and per indicator value, previous, verdict and reason."""
+    """The report's JSON contract: year, per indicator value, previous, verdict and reason; project investment."""
     from core.indicators import judge
     from db.indicators import values_by_indicator
+    from db.library import list_projects, project_totals
 
     with ctx.sessions() as session:
         values = values_by_indicator(session=session, plan_id=ctx.plan.id)
+        projects = list_projects(session=session, plan_id=ctx.plan.id)
     recorded_years = sorted({y for per in values.values() for y in per})
     chosen = year if year is not None else (recorded_years[-1] if recorded_years else None)
     rows = []
@@ -119,7 +121,9 @@ def report_document(ctx: Context, year: int | None) -> dict[str, Any]:
             "verdict": verdict.verdict if verdict else "no_data",
             "reason": verdict.reason if verdict else "尚无任何年度数值", "owners": list(ind.owners),
         })
-    return {"year": chosen, "indicators": rows}
+    # The project library's investment of the year, beside indicator 10 (生态环保投入占GDP比重).
+    invested = next((t for t in project_totals(projects)["by_year"] if t["year"] == chosen), None)
+    return {"year": chosen, "indicators": rows, "project_investment": invested}
 
 
 @app.command("report")
@@ -142,3 +146,7 @@ def report(
         table.add_row(r["id"], r["title"], r["target_text"], "" if r["value"] is None else f"{r['value']:g}",
                       "" if r["previous"] is None else f"{r['previous']:g}", _VERDICT_ZH[r["verdict"]], r["reason"])
     out.print(table)
+    if doc["project_investment"]:
+        money = doc["project_investment"]
+        out.print(f"指标10参考：项目库 {doc['year']} 年计划投资 {money['planned']:g} 万元，实际投资 {money['actual']:g} 万元",
+                  markup=False)

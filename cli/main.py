@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, indicators, notify, plan, run
+from cli import board, facts, indicators, library, notify, plan, run
 
 app = typer.Typer(
     name="liangshan",
@@ -29,6 +29,8 @@ app.command("history")(facts.history)
 app.command("verify")(facts.verify)
 app.add_typer(notify.app, name="notify")
 app.add_typer(indicators.app, name="indicator")
+app.add_typer(library.case_app, name="case")
+app.add_typer(library.project_app, name="project")
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
 

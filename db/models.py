@@ -19,14 +19,28 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
-    "AuditEntry", "Base", "CheckInFile", "CheckInRow", "DeliveryAttempt", "EvidenceFile", "IndicatorValueFile",
-    "IndicatorValueRow", "OutboxItem", "OutboxMessage",
-    "PlanVersion", "ReviewRow", "utcnow",
+    "AuditEntry",
+    "Base",
+    "CaseRow",
+    "CheckInFile",
+    "CheckInRow",
+    "DeliveryAttempt",
+    "EvidenceFile",
+    "IndicatorValueFile",
+    "IndicatorValueRow",
+    "OutboxItem",
+    "OutboxMessage",
+    "PlanVersion",
+    "ProjectRow",
+    "RecordFile",
+    "ReviewRow",
+    "utcnow",
 ]
 
 NAMING_CONVENTION = {
@@ -260,5 +274,57 @@ class IndicatorValueFile(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     value_id: Mapped[int] = mapped_column(ForeignKey("indicator_values.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256"))
+    original_name: Mapped[str] = mapped_column(String(500))
+
+
+class CaseRow(Base):
+    """A typical case (附件2) contributed by a bureau under a theme: 图文并茂, as many as there are."""
+
+    __tablename__ = "cases"
+    __table_args__ = (Index(None, "plan_id", "theme_id", "year"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    theme_id: Mapped[str] = mapped_column(String(20))
+    bureau: Mapped[str] = mapped_column(String(50))
+    title: Mapped[str] = mapped_column(String(500))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    year: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class ProjectRow(Base):
+    """A project of the project library (项目库): owner, year, planned and actual investment in 万元."""
+
+    __tablename__ = "projects"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        CheckConstraint("status IN ('planned', 'in_progress', 'completed', 'cancelled')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(500))
+    bureau: Mapped[str] = mapped_column(String(50))
+    year: Mapped[int] = mapped_column(Integer)
+    planned: Mapped[float]
+    actual: Mapped[float] = mapped_column(default=0.0)
+    funding_source: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[str] = mapped_column(String(20), default="planned")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RecordFile(Base):
+    """Evidence attached to a case or a project (pictures, reports), in the evidence archive."""
+
+    __tablename__ = "record_files"
+    __table_args__ = (Index(None, "kind", "record_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256"))
     original_name: Mapped[str] = mapped_column(String(500))

@@ -1,0 +1,195 @@
+"""Typical cases (附件2) and the project library (项目库): record, update, count, total."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.plan import Plan
+from db import repo
+from db.indicators import plan_years
+from db.models import CaseRow, ProjectRow, RecordFile, utcnow
+from db.records import INVALID, Refusal, archive_or_refuse
+
+__all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "case_counts", "list_cases", "list_projects",
+           "project_totals", "save_project"]
+
+PROJECT_STATUS = {"planned": "计划", "in_progress": "在建", "completed": "完成", "cancelled": "取消"}
+
+
+@dataclass(frozen=True, slots=True)
+class CaseRequest:
+    """A bureau contributes a typical case under a theme."""
+
+    theme: str
+    by: str
+    title: str
+    year: int
+    summary: str = ""
+    files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRequest:
+    """A project added to the library, or the fields of one to change (None: unchanged)."""
+
+    code: str
+    name: str | None = None
+    by: str | None = None
+    year: int | None = None
+    planned: float | None = None
+    actual: float | None = None
+    funding_source: str | None = None
+    status: str | None = None
+    files: tuple[Path, ...] = ()
+
+
+def _check_bureau(plan: Plan, bureau: str) -> None:
+    if bureau not in plan.bureaus:
+        raise Refusal(INVALID, f"未知的单位“{bureau}”", f"unknown bureau {bureau!r}")
+
+
+def _check_year(plan: Plan, year: int) -> None:
+    years = plan_years(plan)
+    if year not in years:
+        raise Refusal(INVALID, f"年份 {year} 不在计划年度 {years.start}-{years.stop - 1} 内", f"year {year} is outside the plan")
+
+
+def _attach(session: Session, kind: str, record_id: int, files: list[Any]) -> None:
+    repo.add_evidence(session=session, stored=files)
+    for f in files:
+        session.add(RecordFile(kind=kind, record_id=record_id, sha256=f.sha256, original_name=f.original_name))
+
+
+def add_case(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: str, request: CaseRequest) -> dict[str, Any]:
+    """Record a typical case with its pictures and documents, in one transaction."""
+    theme = next((t for t in plan.case_themes if t.id == request.theme), None)
+    if theme is None:
+        raise Refusal(INVALID, f"附件2中没有主题“{request.theme}”；可选：1-{len(plan.case_themes)}",
+                      f"no case theme {request.theme!r}")
+    _check_bureau(plan, request.by)
+    _check_year(plan, request.year)
+    if not request.title.strip():
+        raise Refusal(INVALID, "案例必须有标题（--title）", "a case needs a title")
+    files = archive_or_refuse(home, request.files)
+    with sessions.begin() as session:
+        row = CaseRow(plan_id=plan.id, theme_id=theme.id, bureau=request.by, title=request.title.strip(),
+                      summary=request.summary, year=request.year, recorded_by=actor)
+        session.add(row)
+        session.flush()
+        _attach(session, "case", row.id, files)
+        after = {"id": row.id, "theme": theme.id, "bureau": request.by, "title": row.title, "year": row.year,
+                 "files": [f.original_name for f in files]}
+        repo.add_audit(session=session, actor=actor, action="case_add", plan_id=plan.id, entity="case",
+                       entity_id=f"theme-{theme.id}/{row.id}", after=after)
+        return after
+
+
+def list_cases(*, session: Session, plan_id: str, theme: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
+    """Cases, oldest first, with the names of their files."""
+    query = select(CaseRow).where(CaseRow.plan_id == plan_id).order_by(CaseRow.id)
+    if theme is not None:
+        query = query.where(CaseRow.theme_id == theme)
+    if year is not None:
+        query = query.where(CaseRow.year == year)
+    rows = list(session.scalars(query))
+    files = _files(session, "case", [r.id for r in rows])
+    return [{"id": r.id, "theme": r.theme_id, "bureau": r.bureau, "title": r.title, "summary": r.summary,
+             "year": r.year, "files": files.get(r.id, [])} for r in rows]
+
+
+def case_counts(cases: list[dict[str, Any]]) -> dict[str, Any]:
+    """Counts per theme and per bureau, by year."""
+    by_theme: Counter[tuple[int, str]] = Counter((c["year"], c["theme"]) for c in cases)
+    by_bureau: Counter[tuple[int, str]] = Counter((c["year"], c["bureau"]) for c in cases)
+    return {
+        "by_theme": [{"year": y, "theme": t, "count": n} for (y, t), n in sorted(by_theme.items())],
+        "by_bureau": [{"year": y, "bureau": b, "count": n} for (y, b), n in sorted(by_bureau.items())],
+    }
+
+
+def save_project(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: str, request: ProjectRequest,
+                 create: bool) -> dict[str, Any]:
+    """Add a project (``create``) or update one; the audit trail keeps before and after."""
+    if request.by is not None:
+        _check_bureau(plan, request.by)
+    if request.year is not None:
+        _check_year(plan, request.year)
+    for amount, label in ((request.planned, "计划投资"), (request.actual, "实际投资")):
+        if amount is not None and amount < 0:
+            raise Refusal(INVALID, f"{label}不能为负数（万元）", f"{label} cannot be negative")
+    if request.status is not None and request.status not in PROJECT_STATUS:
+        raise Refusal(INVALID, f"状态只能是 {', '.join(PROJECT_STATUS)}", "unknown status")
+    files = archive_or_refuse(home, request.files)
+    with sessions.begin() as session:
+        row = session.scalars(select(ProjectRow).where(ProjectRow.plan_id == plan.id, ProjectRow.code == request.code)).first()
+        if create and row is not None:
+            raise Refusal(INVALID, f"项目编号“{request.code}”已存在，请用 project update", f"project {request.code} exists")
+        if not create and row is None:
+            raise Refusal(INVALID, f"没有编号为“{request.code}”的项目", f"no project {request.code}")
+        before = _project_dict(row) if row is not None else None
+        if row is None:
+            missing = [n for n, v in (("--name", request.name), ("--by", request.by), ("--year", request.year),
+                                      ("--planned", request.planned)) if v is None]
+            if missing:
+                raise Refusal(INVALID, f"新项目还需要：{' '.join(missing)}", f"a new project needs {' '.join(missing)}")
+            row = ProjectRow(plan_id=plan.id, code=request.code)
+            session.add(row)
+        for name in ("name", "year", "planned", "actual", "funding_source", "status"):
+            value = getattr(request, name)
+            if value is not None:
+                setattr(row, name, value)
+        if request.by is not None:
+            row.bureau = request.by
+        row.updated_at = utcnow()
+        session.flush()
+        _attach(session, "project", row.id, files)
+        after = _project_dict(row)
+        repo.add_audit(session=session, actor=actor, action="project_add" if create else "project_update",
+                       plan_id=plan.id, entity="project", entity_id=request.code, before=before, after=after)
+        return after
+
+
+def list_projects(*, session: Session, plan_id: str, year: int | None = None) -> list[dict[str, Any]]:
+    """Projects of the library, by year then code."""
+    query = select(ProjectRow).where(ProjectRow.plan_id == plan_id).order_by(ProjectRow.year, ProjectRow.code)
+    if year is not None:
+        query = query.where(ProjectRow.year == year)
+    rows = list(session.scalars(query))
+    files = _files(session, "project", [r.id for r in rows])
+    return [{**_project_dict(r), "files": files.get(r.id, [])} for r in rows]
+
+
+def project_totals(projects: list[dict[str, Any]]) -> dict[str, Any]:
+    """Planned and actual investment (万元) by year and by bureau, cancelled projects left out."""
+    by_year: dict[int, list[float]] = {}
+    by_bureau: dict[tuple[int, str], list[float]] = {}
+    for p in projects:
+        if p["status"] == "cancelled":
+            continue
+        for bucket in (by_year.setdefault(p["year"], [0.0, 0.0]), by_bureau.setdefault((p["year"], p["bureau"]), [0.0, 0.0])):
+            bucket[0] += p["planned"]
+            bucket[1] += p["actual"]
+    return {
+        "by_year": [{"year": y, "planned": round(v[0], 2), "actual": round(v[1], 2)} for y, v in sorted(by_year.items())],
+        "by_bureau": [{"year": y, "bureau": b, "planned": round(v[0], 2), "actual": round(v[1], 2)}
+                      for (y, b), v in sorted(by_bureau.items())],
+    }
+
+
+def _project_dict(row: ProjectRow) -> dict[str, Any]:
+    return {"code": row.code, "name": row.name, "bureau": row.bureau, "year": row.year, "planned": row.planned,
+            "actual": row.actual, "funding_source": row.funding_source, "status": row.status}
+
+
+def _files(session: Session, kind: str, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {}
+    if ids:
+        for f in session.scalars(select(RecordFile).where(RecordFile.kind == kind, RecordFile.record_id.in_(ids))):
+            found.setdefault(f.record_id, []).append(f.original_name)
+    return found
