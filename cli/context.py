@@ -38,6 +38,13 @@ class Context:
 
     plan_file: Path | None = None
 
+    @classmethod
+    def ready(cls, plan_file: Path | None = None) -> Context:
+        """A context whose database is reachable and migrated (else exit 2 saying what to do)."""
+        ctx = cls(plan_file)
+        ctx.require_schema()
+        return ctx
+
     @cached_property
     def settings(self) -> Settings:
         return get_settings()

@@ -169,8 +169,7 @@ def history(
     """操作记录：谁在何时记录了什么（只增不改）/ the audit trail."""
     from db import repo
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     with ctx.sessions() as session:
         entries = repo.history(session=session, plan_id=ctx.plan.id, step_id=step)
         rows: list[dict[str, Any]] = [{"id": e.id, "at": e.at.isoformat(), "actor": e.actor, "action": e.action, "entity": e.entity,
@@ -192,8 +191,7 @@ def verify(plan_file: PlanOpt = None) -> None:
     """校验成果档案：重新计算每个文件的哈希，报告缺失或被改动的文件（有问题时退出码 1）/ verify the archive."""
     from db.verify import verify_archive
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     findings, checked = verify_archive(ctx.sessions, ctx.home)
     for f in findings:
         out.print(f"{'缺失 missing' if f.kind == 'missing' else '被改动 altered'}: {f.sha256[:12]}  {f.path}  "

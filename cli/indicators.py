@@ -48,8 +48,7 @@ def record(
     from db.indicators import ValueRequest, record_value
     from db.records import Refusal
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     spec = next((i for i in ctx.plan.indicators if i.id == indicator), None)
     flag = spec is not None and spec.rule.kind in ("achieved", "established")
     request = ValueRequest(indicator, year, _value(value, flag), by, unit, source, tuple(file or ()), target)
@@ -72,8 +71,7 @@ def import_values(
     from db.indicators import ValueRequest, record_values
     from db.records import Refusal
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     try:
         data = yaml.safe_load(values_file.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as exc:
@@ -133,8 +131,7 @@ def report(
     plan_file: PlanOpt = None,
 ) -> None:
     """指标评价：每项指标的数值、上一年、是否达标及原因 / verdict per indicator."""
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     doc = report_document(ctx, year)
     if as_json:
         typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))

@@ -40,8 +40,7 @@ def case_add(
     from db.library import CaseRequest, add_case
     from db.records import Refusal
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     try:
         after = add_case(ctx.sessions, ctx.plan, ctx.home, actor(),
                          CaseRequest(theme, by, title, year or _this_year(), summary, tuple(file or ())))
@@ -61,8 +60,7 @@ def case_list(
     """案例清单，及按主题、单位、年度的数量 / cases, with counts per theme and bureau by year."""
     from db.library import case_counts, list_cases
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     with ctx.sessions() as session:
         cases = list_cases(session=session, plan_id=ctx.plan.id, theme=theme, year=year)
     counts = case_counts(cases)
@@ -86,8 +84,7 @@ def _project(code: str, name: str | None, by: str | None, year: int | None, plan
     from db.library import PROJECT_STATUS, ProjectRequest, save_project
     from db.records import Refusal
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     request = ProjectRequest(code, name, by, year, planned, actual, source, status, tuple(files or ()))
     try:
         after = save_project(ctx.sessions, ctx.plan, ctx.home, actor(), request, create)
@@ -132,8 +129,7 @@ def project_list(
     """项目清单及按年度、单位的投资合计（万元）/ projects with totals by year and bureau."""
     from db.library import PROJECT_STATUS, list_projects, project_totals
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     with ctx.sessions() as session:
         projects: list[dict[str, Any]] = list_projects(session=session, plan_id=ctx.plan.id, year=year)
     totals = project_totals(projects)

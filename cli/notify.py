@@ -64,8 +64,7 @@ def list_outbox(
     """发件箱：每条通知的收件单位、主题、状态和尝试次数 / the outbox."""
     from db.outbox import list_messages
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     statuses: tuple[str, ...] | None = None
     if pending or failed:
         statuses = (("pending",) if pending else ()) + (("failed", "dead", "no_channel") if failed else ())
@@ -91,8 +90,7 @@ def retry(plan_file: PlanOpt = None) -> None:
     from db import outbox
     from tasks.notify import notifier_from_settings
 
-    ctx = Context(plan_file)
-    ctx.require_schema()
+    ctx = Context.ready(plan_file)
     notifier = notifier_from_settings()
     if notifier is None:
         fail("未设置 LIANGSHAN_NOTIFY_CONFIG（apprise 配置文件）/ no notification channels are configured")
