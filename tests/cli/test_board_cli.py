@@ -139,3 +139,21 @@ def test_status_does_not_import_prefect_or_pydantic_schemas(tmp_path: Path) -> N
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False)
     assert proc.returncode == 0, proc.stderr
     assert "HEAVY []" in proc.stderr
+
+
+def test_simulate_notifications_on_working_days_only(tmp_path: Path) -> None:
+    """The dry run of reminders: every message falls on a working day; the 督办 comes on the 5th day late."""
+    from datetime import date
+
+    from core.workdays import WorkdayCalendar
+
+    result = runner.invoke(app, ["simulate", "--from", "2024-04-01", "--to", "2024-05-31", "--notifications", "--json"],
+                           env={"LIANGSHAN_HOME": str(tmp_path / "home")})
+    assert result.exit_code == 0, result.output
+    sent = json.loads(result.stdout)["notifications"]
+    calendar = WorkdayCalendar()
+    assert sent and all(calendar.is_workday(date.fromisoformat(m["date"])) for m in sent)
+    escalations = [m for m in sent if "escalation" in m["rungs"]]
+    assert {m["recipient"] for m in escalations if m["date"] == "2024-04-28"} == {"leaders", "office"}
+    firsts = [m["date"] for m in sent if m["recipient"] == "eco" and "overdue" in m["rungs"]]
+    assert firsts == ["2024-04-23"]  # the first day overdue is said once
