@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from config.errors import FileProblem
 from config.loader import _problem
-from config.schema import PlanFile, StepSpec, WindowRange
+from config.schema import LadderSpec, PlanFile, StepSpec, WindowRange
 from config.yamlpos import Located
 from core.frozen import FrozenMap
 from core.periods import PeriodError, Window, parse_window
@@ -26,6 +26,7 @@ from core.plan import (
     Guarantee,
     Indicator,
     IndicatorRule,
+    LadderSettings,
     Phase,
     Plan,
     PlanSettings,
@@ -189,7 +190,7 @@ class _Compiler:
             id=spec.plan.id,
             title=spec.plan.title,
             settings=PlanSettings(spec.settings.timezone, spec.settings.due_soon_workdays,
-                                  spec.settings.roll_due_to_workday),
+                                  spec.settings.roll_due_to_workday, _ladder(spec.settings.ladder)),
             bureaus=FrozenMap({b.id: Bureau(b.id, b.name) for b in spec.bureaus}),
             phases=tuple(p for p, _ in phases),
             steps=FrozenMap(steps),
@@ -361,6 +362,11 @@ class _Compiler:
             self._check_owners(s.owners, ("guarantees", i, "owners"))
             assumptions += [Assumption(f"guarantees.{s.id}.{k}", v) for k, v in s.assumptions.items()]
         return tuple(Guarantee(s.id, s.title, s.owners, s.text, s.cadence) for s in specs), assumptions
+
+
+def _ladder(spec: LadderSpec) -> LadderSettings:
+    return LadderSettings(tuple(sorted(set(spec.due_in), reverse=True)), spec.repeat_every, spec.escalate_after,
+                          spec.received_lookback_days, spec.weekly_digest)
 
 
 class _Filler:

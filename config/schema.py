@@ -75,6 +75,17 @@ class PlanHeader(_Spec):
     source: str = Field("", description="The document the plan was transcribed from.")
 
 
+class LadderSpec(_Spec):
+    """The reminder and escalation ladder, counted in China's working days."""
+
+    due_in: tuple[Annotated[int, Field(ge=0, le=60)], ...] = Field(
+        (5, 1), description="Remind the owners when the due date is this many working days away.")
+    repeat_every: int = Field(3, ge=1, le=60, description="Once overdue, remind the owners again every N working days.")
+    escalate_after: int = Field(5, ge=1, le=120, description="督办 to the leaders and office at N working days late.")
+    received_lookback_days: int = Field(14, ge=0, le=90, description="Acknowledge check-ins made in the last N days.")
+    weekly_digest: bool = Field(True, description="Send the office a digest on the first working day of each week.")
+
+
 class SettingsSpec(_Spec):
     """Evaluation rules the plan sets for itself."""
 
@@ -86,6 +97,7 @@ class SettingsSpec(_Spec):
         True,
         description="A due date on a non-working day moves to the next working day (顺延).",
     )
+    ladder: LadderSpec = Field(default_factory=lambda: LadderSpec.model_validate({}), description="Reminders.")
     assumptions: Assumptions
 
 

@@ -29,7 +29,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from core.events import CheckIn, Facts, Review
-from core.plan import Plan
+from core.plan import LadderSettings, Plan
 from core.status import Board, Engine
 
 __all__ = ["RUNG_ORDER", "LadderSettings", "Notice", "notices_for_day"]
@@ -37,17 +37,6 @@ __all__ = ["RUNG_ORDER", "LadderSettings", "Notice", "notices_for_day"]
 _AWAITING = {"open", "due_soon", "returned", "overdue"}
 # The order items appear in a recipient's message: the most urgent first.
 RUNG_ORDER = ("escalation", "overdue", "overdue_repeat", "returned", "due", "opened", "received", "digest")
-
-
-@dataclass(frozen=True, slots=True)
-class LadderSettings:
-    """The ladder's numbers; the plan may change them."""
-
-    due_in: tuple[int, ...] = (5, 1)
-    repeat_every: int = 3
-    escalate_after: int = 5
-    received_lookback_days: int = 14
-    digest: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,10 +52,10 @@ class Notice:
 
 def notices_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
                     settings: LadderSettings | None = None) -> list[Notice]:
-    """Everything the ladder says on ``day``; nothing on a rest day (China's calendar)."""
+    """Everything the ladder (the plan's, unless ``settings`` is given) says on ``day``; nothing on a rest day."""
     if not engine.calendar.is_workday(day):
         return []
-    ladder = settings or LadderSettings()
+    ladder = settings or plan.settings.ladder
     board = engine.board(facts, day)
     out: list[Notice] = []
     for sid in plan.topo_order:

@@ -23,6 +23,7 @@ __all__ = [
     "Guarantee",
     "Indicator",
     "IndicatorRule",
+    "LadderSettings",
     "Phase",
     "Plan",
     "PlanSettings",
@@ -163,12 +164,24 @@ class Guarantee:
 
 
 @dataclass(frozen=True, slots=True)
+class LadderSettings:
+    """The reminder and escalation ladder, in working days (see core.ladder)."""
+
+    due_in: tuple[int, ...] = (5, 1)
+    repeat_every: int = 3
+    escalate_after: int = 5
+    received_lookback_days: int = 14
+    digest: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSettings:
     """Rules of evaluation the plan sets for itself."""
 
     timezone: str = "Asia/Shanghai"
     due_soon_workdays: int = 5
     roll_due_to_workday: bool = True
+    ladder: LadderSettings = field(default_factory=LadderSettings)
 
 
 @dataclass(frozen=True, slots=True)

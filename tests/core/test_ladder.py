@@ -90,3 +90,15 @@ def test_fit_cuts_at_a_line_within_4096_bytes() -> None:
     assert len(cut.encode()) <= 4096
     assert cut.endswith("完整清单见看板：liangshan status）")
     assert cut.split("\n")[-2].startswith("第")
+
+
+def test_the_ladder_is_the_plans(huyi: Plan) -> None:
+    """The plan file carries the ladder; an office that escalates on the 3rd day late gets 督办 then."""
+    from dataclasses import replace
+
+    from core.plan import LadderSettings
+
+    assert huyi.settings.ladder == LadderSettings((5, 1), 3, 5, 14, True)
+    assert ("leaders", "escalation", "mobilize.work-plan") not in said(huyi, "2024-04-25")
+    stricter = replace(huyi, settings=replace(huyi.settings, ladder=replace(huyi.settings.ladder, escalate_after=3)))
+    assert ("leaders", "escalation", "mobilize.work-plan") in said(stricter, "2024-04-25")

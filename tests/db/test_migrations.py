@@ -54,3 +54,20 @@ def test_audit_log_is_append_only(database: Database) -> None:
     for statement in ("UPDATE audit_log SET actor = 'someone else'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), database.engine.begin() as conn:
             conn.execute(text(statement))
+
+
+def test_downgrade_one_step_and_back_keeps_the_facts(database: Database) -> None:
+    """Going back to the first schema and forward again keeps every check-in and audit entry."""
+    from db.records import CheckInRequest
+
+    database.recorder().checkin(CheckInRequest("mobilize.work-plan", "eco", ("work-plan",), note="保留"))
+    with database.engine.connect() as conn:
+        before = conn.execute(text("SELECT step_id, note FROM checkins")).all()
+        audits = conn.execute(text("SELECT count(*) FROM audit_log")).scalar()
+    migrate.downgrade(database.engine, "0001")
+    assert "outbox_messages" not in inspect(database.engine).get_table_names()
+    migrate.upgrade(database.engine)
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT step_id, note FROM checkins")).all() == before == [("mobilize.work-plan", "保留")]
+        assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == audits
+    assert migrate.drift(database.engine) == []
