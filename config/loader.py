@@ -70,7 +70,8 @@ def _code_fingerprint() -> bytes:
     """The source of every module that shapes a compiled plan."""
     here = Path(__file__).resolve().parent
     core = here.parent / "core"
-    parts = [here / "loader.py", here / "schema.py", core / "plan.py", core / "periods.py", core / "frozen.py"]
+    parts = [here / "loader.py", here / "compile.py", here / "schema.py", core / "plan.py", core / "periods.py",
+             core / "frozen.py"]
     return b"".join(p.read_bytes() for p in parts)
 
 
