@@ -161,3 +161,22 @@ def test_every_error_is_reported_at_once(huyi_text: str, tmp_path: Path) -> None
     path.write_text(text, encoding="utf-8")
     _, problems = check_plan(path)
     assert len([p for p in problems if p.severity == "error"]) == 2
+
+
+def test_compiled_plan_cache_follows_the_file(huyi_text: str, tmp_path: Path) -> None:
+    """The cache returns the same plan for the same file, and a fresh one (or the errors) after an edit."""
+    from config.loader import load_plan_cached
+
+    path = tmp_path / "plan.yaml"
+    path.write_text(huyi_text, encoding="utf-8")
+    cache = tmp_path / "cache"
+    first, _ = load_plan_cached(path, cache)
+    again, _ = load_plan_cached(path, cache)
+    assert first is not None and again == first and len(list(cache.iterdir())) == 1
+    path.write_text(huyi_text.replace("title: 颁布实施", "title: 颁布实施《实施方案》"), encoding="utf-8")
+    edited, _ = load_plan_cached(path, cache)
+    assert edited is not None and edited.steps["draft.publish"].title == "颁布实施《实施方案》"
+    path.write_text(huyi_text.replace("owners: [gov, eco]\n        depends_on: [mobilize.work-plan]",
+                                      "owners: [gvo, eco]\n        depends_on: [mobilize.work-plan]"), encoding="utf-8")
+    broken, problems = load_plan_cached(path, cache)
+    assert broken is None and "未知的责任单位“gvo”" in problems[0].zh
