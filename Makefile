@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 90
 
-.PHONY: install run test lint typecheck bench check clean
+.PHONY: install run services test lint typecheck bench check clean
 
 install: $(STAMP)
 
@@ -37,8 +37,24 @@ run: install
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan tick; rc=$$?; [ $$rc -le 1 ]
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan status
 
-test: install
-	@echo "==> 测试 / test: pytest"
+# What the tests talk to: PostgreSQL on 127.0.0.1:5432 (started if it is installed but down), and
+# Debian's chromium with CJK fonts for the browser tests (installed if missing; needs root and apt).
+services:
+	@echo "==> 测试依赖 / test services: PostgreSQL, chromium, CJK fonts"
+	@if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && ls /etc/postgresql >/dev/null 2>&1; then \
+		echo "    starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true; \
+		for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; \
+	fi
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		echo "    installing chromium and fonts-noto-cjk (Debian)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }; \
+	fi
+
+test: install services
+	@echo "==> 测试 / test: pytest (SQLite and PostgreSQL, a real Prefect server, headless chromium)"
 	@$(BIN)/pytest
 
 lint: install
