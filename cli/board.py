@@ -80,11 +80,32 @@ def status(
     day = parse_day(as_of, "--as-of") if as_of else today(plan)
     board = engine.board(facts, day)
     _notices(engine)
+    library = _library(plan_file, day.year) if events is None else None
     if as_json:
-        typer.echo(json.dumps(board_document(plan, board), ensure_ascii=False, indent=2))
+        doc = board_document(plan, board)
+        if library is not None:
+            doc["library"] = library
+        typer.echo(json.dumps(doc, ensure_ascii=False, indent=2))
         return
     out.print(render_board(plan, board))
     out.print(summary_line(plan, board))
+    if library is not None:
+        from core.reports import library_line
+
+        out.print(library_line(library), markup=False)
+
+
+def _library(plan_file: Path | None, year: int) -> dict[str, object] | None:
+    """Cases, projects and indicator verdicts from the database, for the board (None before init)."""
+    ctx = Context(plan_file)
+    if not ctx.schema_ready():
+        return None
+    from core.reports import library_summary
+    from db.library import library_facts
+
+    with ctx.sessions() as session:
+        cases, projects, verdicts = library_facts(session=session, plan=ctx.plan, year=year)
+    return library_summary(ctx.plan, year, cases, projects, verdicts)
 
 
 def simulate(

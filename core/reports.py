@@ -14,7 +14,10 @@ from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.status import Board, StepStatus
 
-__all__ = ["STATE_NAMES", "board_rows", "indicator_rows", "progress", "state_name", "step_message", "summary_markdown", "upcoming"]
+__all__ = [
+    "STATE_NAMES", "board_rows", "indicator_rows", "library_line", "library_summary", "progress", "state_name",
+    "step_message", "summary_markdown", "upcoming",
+]
 
 # The name each step's Prefect task run ends with; only `逾期` is a Failed state.
 STATE_NAMES = {
@@ -88,6 +91,32 @@ def indicator_rows(plan: Plan, values: dict[str, dict[int, IndicatorValue]]) -> 
                      "评价": {"met": "达标", "not_met": "未达标", "no_data": "无数据"}[verdict.verdict],
                      "原因": verdict.reason})
     return year, rows
+
+
+def library_summary(plan: Plan, year: int, cases: dict[str, int], projects: dict[str, float] | None,
+                    verdicts: tuple[int | None, dict[str, int]]) -> dict[str, Any]:
+    """Cases per theme (a theme with none this year is yellow), project investment and indicator verdicts."""
+    indicator_year, counts = verdicts
+    return {
+        "year": year,
+        "cases": [{"theme": t.id, "title": t.title, "count": cases.get(t.id, 0),
+                   "light": "green" if cases.get(t.id, 0) else "yellow"} for t in plan.case_themes],
+        "projects": projects or {"planned": 0.0, "actual": 0.0},
+        "indicators": {"year": indicator_year, **{k: counts.get(k, 0) for k in ("met", "not_met", "no_data")}},
+    }
+
+
+def library_line(summary: dict[str, Any]) -> str:
+    """The summary in two lines of Chinese, under the board."""
+    missing = [c["theme"] for c in summary["cases"] if c["count"] == 0]
+    total = sum(c["count"] for c in summary["cases"])
+    cases = f"典型案例（{summary['year']}年）：共 {total} 个" + (f"，🟡 主题 {'、'.join(missing)} 尚无案例" if missing else "")
+    money = summary["projects"]
+    ind = summary["indicators"]
+    indicators = (f"指标（{ind['year']}年）：达标 {ind['met']}、未达标 {ind['not_met']}、无数据 {ind['no_data']}"
+                  if ind["year"] else "指标：尚无数值")
+    money_line = f"项目库（{summary['year']}年）：计划投资 {money['planned']:g} 万元，实际 {money['actual']:g} 万元"
+    return f"{cases}\n{money_line}；{indicators}"
 
 
 def progress(board: Board) -> float:

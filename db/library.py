@@ -16,8 +16,8 @@ from db.indicators import plan_years
 from db.models import CaseRow, ProjectRow, RecordFile, utcnow
 from db.records import INVALID, Refusal, archive_or_refuse
 
-__all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "case_counts", "list_cases", "list_projects",
-           "project_totals", "save_project"]
+__all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "case_counts", "library_facts", "list_cases",
+           "list_projects", "project_totals", "save_project"]
 
 PROJECT_STATUS = {"planned": "计划", "in_progress": "在建", "completed": "完成", "cancelled": "取消"}
 
@@ -180,6 +180,23 @@ def project_totals(projects: list[dict[str, Any]]) -> dict[str, Any]:
         "by_bureau": [{"year": y, "bureau": b, "planned": round(v[0], 2), "actual": round(v[1], 2)}
                       for (y, b), v in sorted(by_bureau.items())],
     }
+
+
+def library_facts(*, session: Session, plan: Plan, year: int) -> tuple[dict[str, int], dict[str, float] | None,
+                                                                     tuple[int | None, dict[str, int]]]:
+    """For the board: cases per theme in ``year``, that year's project totals, the latest indicator verdicts."""
+    from core.indicators import judge
+    from db.indicators import values_by_indicator
+
+    cases = Counter(c["theme"] for c in list_cases(session=session, plan_id=plan.id, year=year))
+    totals = next((t for t in project_totals(list_projects(session=session, plan_id=plan.id))["by_year"]
+                   if t["year"] == year), None)
+    values = values_by_indicator(session=session, plan_id=plan.id)
+    years = sorted({y for per in values.values() for y in per})
+    if not years:
+        return dict(cases), totals, (None, {})
+    verdicts: Counter[str] = Counter(judge(ind, years[-1], values.get(ind.id, {})).verdict for ind in plan.indicators)
+    return dict(cases), totals, (years[-1], dict(verdicts))
 
 
 def _project_dict(row: ProjectRow) -> dict[str, Any]:

@@ -58,3 +58,21 @@ def test_project_library_totals(database: Database) -> None:
     trail = json.loads(run(database, "history", "--json").stdout)
     update = next(e for e in trail if e["action"] == "project_update")
     assert (update["before"]["actual"], update["after"]["actual"]) == (0.0, 800.0)
+
+
+def test_cases_projects_and_indicators_on_the_board(database: Database) -> None:
+    """`status` shows the year's cases per theme (none: yellow), project investment and indicator verdicts."""
+    assert run(database, "case", "add", "--theme", "3", "--by", "qinling", "--title", "秦岭北麓生态修复",
+               "--year", "2025").exit_code == 0
+    assert run(database, "project", "add", "P1", "--name", "河道治理", "--by", "water", "--year", "2025",
+               "--planned", "500").exit_code == 0
+    assert run(database, "indicator", "record", "2b", "--year", "2025", "--value", "92", "--by", "eco").exit_code == 0
+    doc = json.loads(run(database, "status", "--as-of", "2025-06-30", "--json").stdout)
+    library = doc["library"]
+    themes = {c["theme"]: (c["count"], c["light"]) for c in library["cases"]}
+    assert themes["3"] == (1, "green") and themes["6"] == (0, "yellow")
+    assert library["projects"] == {"year": 2025, "planned": 500.0, "actual": 0.0}
+    assert library["indicators"] == {"year": 2025, "met": 1, "not_met": 0, "no_data": 19}
+    board = run(database, "status", "--as-of", "2025-06-30")
+    assert "典型案例（2025年）：共 1 个，🟡 主题 1、2、4、5、6、7、8 尚无案例" in board.stdout
+    assert "项目库（2025年）：计划投资 500 万元" in board.stdout
