@@ -40,9 +40,9 @@ def today(plan: Plan) -> date:
     return datetime.now(ZoneInfo(plan.settings.timezone)).date()
 
 
-def load_context(plan_file: Path | None, events_file: Path | None) -> tuple[Plan, Engine, Facts]:
+def load_context(plan_file: Path | None, events_file: Path | None, ctx: Context | None = None) -> tuple[Plan, Engine, Facts]:
     """The plan, an engine on China's calendar, and the facts (the events file, else the database)."""
-    ctx = Context(plan_file)
+    ctx = ctx or Context(plan_file)
     plan = ctx.plan
     if events_file is not None:
         from config.errors import InvalidFile
@@ -76,11 +76,12 @@ def status(
     plan_file: PlanOpt = None,
 ) -> None:
     """看板：每个步骤的状态、红黄绿灯、受阻原因和预计完成日期 / the board as of a day."""
-    plan, engine, facts = load_context(plan_file, events)
+    ctx = Context(plan_file)
+    plan, engine, facts = load_context(plan_file, events, ctx)
     day = parse_day(as_of, "--as-of") if as_of else today(plan)
     board = engine.board(facts, day)
     _notices(engine)
-    library = _library(plan_file, day.year) if events is None else None
+    library = _library(ctx, day.year) if events is None else None
     if as_json:
         doc = board_document(plan, board)
         if library is not None:
@@ -95,9 +96,8 @@ def status(
         out.print(library_line(library), markup=False)
 
 
-def _library(plan_file: Path | None, year: int) -> dict[str, object] | None:
+def _library(ctx: Context, year: int) -> dict[str, object] | None:
     """Cases, projects and indicator verdicts from the database, for the board (None before init)."""
-    ctx = Context(plan_file)
     if not ctx.schema_ready():
         return None
     from core.reports import library_summary

@@ -9,12 +9,12 @@ import typer
 from rich.console import Console
 
 from cli.exits import Exit
-from config.errors import FileProblem, InvalidFile
+from config.errors import FileProblem
 from config.loader import check_plan, load_plan_cached
 from config.settings import get_settings
 from core.plan import Plan
 
-__all__ = ["err", "fail", "load_plan_or_exit", "out", "plan_path"]
+__all__ = ["err", "fail", "load_plan_or_exit", "out", "plan_path", "print_problems"]
 
 # Piped output (a log, a file) gets a wide page instead of rich's 80 columns, so that long Chinese
 # titles are not cut mid-word.
@@ -56,5 +56,3 @@ def load_plan_or_exit(path: Path | None) -> Plan:
         fail(f"计划文件有 {count} 处错误，未做任何改动 / the plan has {count} error(s); nothing was done")
     return plan
 
-
-__all__ += ["InvalidFile", "print_problems"]

@@ -32,12 +32,17 @@ def preview(plan: Any, engine: Any, events: list[Any], first: date, last: date) 
     found = []
     day = first
     while day <= last:
-        for draft in drafts_for_day(plan, engine, facts, day, skip=said):
+        for draft in drafts_for_day(plan, engine, facts, day, keep=lambda ns: [n for n in ns if n.dedupe_key not in said]):
             said.update(draft.keys)
-            found.append({"date": day.isoformat(), "recipient": draft.recipient, "subject": draft.subject,
-                          "rungs": list(draft.rungs), "steps": list(draft.steps), "body": draft.body})
+            found.append(message_dict(day, draft))
         day += timedelta(days=1)
     return found
+
+
+def message_dict(day: date, draft: Any) -> dict[str, Any]:
+    """A previewed message as printed and as JSON."""
+    return {"date": day.isoformat(), "recipient": draft.recipient, "subject": draft.subject,
+            "rungs": list(draft.rungs), "steps": list(draft.steps), "body": draft.body}
 
 
 def print_preview(messages: list[dict[str, Any]], with_body: bool) -> None:

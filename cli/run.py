@@ -65,7 +65,7 @@ def tick(
 def _dry_run(day: Any, as_json: bool) -> None:
     """What today's run would send, from the database's facts, leaving out what the outbox already holds."""
     from cli.board import load_context, today
-    from cli.notify import print_preview
+    from cli.notify import message_dict, print_preview
     from tasks.notify import drafts_for_day
 
     plan, engine, facts = load_context(None, None)
@@ -79,9 +79,8 @@ def _dry_run(day: Any, as_json: bool) -> None:
 
         with ctx.sessions() as session:
             skip = set(session.scalars(select(OutboxItem.dedupe_key)))
-    messages = [{"date": when.isoformat(), "recipient": d.recipient, "subject": d.subject, "body": d.body,
-                 "rungs": list(d.rungs), "steps": list(d.steps)}
-                for d in drafts_for_day(plan, engine, facts, when, skip=skip)]
+    messages = [message_dict(when, d) for d in
+                drafts_for_day(plan, engine, facts, when, keep=lambda ns: [n for n in ns if n.dedupe_key not in skip])]
     if as_json:
         typer.echo(json.dumps({"as_of": when.isoformat(), "dry_run": True, "messages": messages},
                               ensure_ascii=False, indent=2))

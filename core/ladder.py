@@ -63,8 +63,7 @@ def notices_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
     out += _event_notices(plan, facts, day, ladder)
     if ladder.digest and _first_workday_of_week(engine, day):
         iso = day.isocalendar()
-        out.append(Notice("office", "digest", None, f"{plan.id}|digest|office|{iso.year}-W{iso.week:02d}",
-                          {"board": board}))
+        out.append(Notice("office", "digest", None, f"{plan.id}|digest|office|{iso.year}-W{iso.week:02d}"))
     return out
 
 

@@ -94,7 +94,6 @@ def _fields(plan: Plan, board: Board, notice: Notice) -> dict[str, Any]:
         fields["deliverable_names"] = "；".join(titles.get(d, d) for d in fields["deliverables"])
     if notice.rung == "digest":
         lights = Counter(st.light for st in board.steps.values())
-        fields.pop("board", None)
         fields["lights"] = {k: lights.get(k, 0) for k in ("green", "yellow", "red", "grey")}
         fields["progress"] = progress(board)
         fields["late"] = "、".join(plan.steps[s].title for s, st in board.steps.items() if st.light == "red")

@@ -22,7 +22,7 @@ from core.ladder import Notice
 from core.messages import Draft
 from db.models import DeliveryAttempt, OutboxItem, OutboxMessage, utcnow
 
-__all__ = ["MAX_ATTEMPTS", "DeliveryReport", "deliver", "enqueue", "list_messages", "unsent"]
+__all__ = ["MAX_ATTEMPTS", "DeliveryReport", "deliver", "enqueue", "known_keys", "list_messages", "retry", "unsent"]
 
 MAX_ATTEMPTS = 5
 _BACKOFF = timedelta(minutes=10)
@@ -37,6 +37,11 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
     no_channel: list[int] = field(default_factory=list)
     dead: list[int] = field(default_factory=list)
+
+
+def known_keys(*, session: Session) -> set[str]:
+    """Every dedupe key already in the outbox (facts said, or queued to be said)."""
+    return set(session.scalars(select(OutboxItem.dedupe_key)))
 
 
 def unsent(*, session: Session, notices: list[Notice]) -> list[Notice]:

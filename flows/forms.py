@@ -19,8 +19,8 @@ from pydantic import Field, create_model
 
 from config.loader import load_plan
 from config.settings import get_settings
+from core.choices import bureau_labels, deliverable_labels, parse_id, step_labels
 from core.plan import Plan
-from flows.choices import bureau_labels, deliverable_labels, parse_id, step_labels
 from tasks.records import record_checkin, record_review, trigger_reconcile
 
 __all__ = ["checkin", "gate", "gate_input", "review"]

@@ -17,9 +17,9 @@ from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
+from core.choices import parse_id, step_labels
 from core.plan import Plan
 from core.status import Board
-from flows.choices import parse_id
 from tasks.snapshot import Snapshot
 
 __all__ = ["GATE_DEPLOYMENT", "gate_run_name", "live_gates", "sync_gates", "wanted_gates"]
@@ -55,8 +55,6 @@ def live_gates(client: Any, deployment_id: Any) -> dict[str, list[Any]]:
 def sync_gates(snap: Snapshot) -> dict[str, Any]:
     """Create missing gates, cancel gates whose step no longer owes anything, and duplicates."""
     from prefect.deployments import run_deployment
-
-    from flows.choices import step_labels
 
     logger = get_run_logger()
     plan = snap.plan

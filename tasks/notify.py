@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -31,12 +32,13 @@ class NotifyReport:
     no_channel: int = 0
 
 
-def drafts_for_day(plan: Plan, engine: Engine, facts: Facts, day: date, skip: set[str] | None = None) -> list[Draft]:
-    """The messages the ladder sends on ``day``, leaving out facts whose keys are in ``skip``."""
+def drafts_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
+                   keep: Callable[[list[Notice]], list[Notice]] | None = None) -> list[Draft]:
+    """The messages the ladder sends on ``day``; ``keep`` may drop facts already said."""
     from config.templates import render
 
-    notices = [n for n in notices_for_day(plan, engine, facts, day) if not skip or n.dedupe_key not in skip]
-    return compose(plan, engine.board(facts, day), notices, day, render)
+    notices = notices_for_day(plan, engine, facts, day)
+    return compose(plan, engine.board(facts, day), keep(notices) if keep else notices, day, render)
 
 
 def notifier_from_settings() -> Notifier | None:
@@ -52,13 +54,9 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: list[Event]
     """Queue today's new facts in the outbox, then deliver everything that is due."""
     from db import outbox
 
-    engine = Engine(plan, calendar)
-    facts = Facts(events)
     with sessions() as session:
-        fresh = outbox.unsent(session=session, notices=notices_for_day(plan, engine, facts, day))
-    from config.templates import render
-
-    drafts = compose(plan, engine.board(facts, day), fresh, day, render)
+        drafts = drafts_for_day(plan, Engine(plan, calendar), Facts(events), day,
+                                keep=lambda notices: outbox.unsent(session=session, notices=notices))
     queued = outbox.enqueue(sessions, plan.id, day, drafts)
 
     def tell_office(message: Any, reason: str) -> None:

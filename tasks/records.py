@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -15,8 +17,10 @@ from core.events import SHANGHAI
 __all__ = ["make_recorder", "record_checkin", "record_review", "trigger_reconcile"]
 
 
-def make_recorder(actor: str) -> Any:
-    """A Recorder on the configured plan, calendar and database."""
+@contextmanager
+def make_recorder(actor: str) -> Iterator[Any]:
+    """A Recorder on the configured plan, calendar and database; its engine is disposed afterwards,
+    so a long-running `liangshan serve` does not gather connection pools, one per form run."""
     from config.holidays import load_calendar
     from config.loader import load_plan
     from config.settings import get_settings
@@ -25,8 +29,11 @@ def make_recorder(actor: str) -> Any:
 
     settings = get_settings()
     engine = make_engine(database_url(settings))
-    return Recorder(make_sessionmaker(engine), load_plan(settings.plan), load_calendar(settings.holidays),
-                    Path(settings.home).resolve(), actor)
+    try:
+        yield Recorder(make_sessionmaker(engine), load_plan(settings.plan), load_calendar(settings.holidays),
+                       Path(settings.home).resolve(), actor)
+    finally:
+        engine.dispose()
 
 
 def _moment(at: date | None) -> datetime | None:
@@ -50,7 +57,8 @@ def record_checkin(step_id: str, by: str, deliverables: list[str], note: str = "
         files = (Path(evidence.strip()),)
     request = CheckInRequest(step_id, by, tuple(deliverables), files, note, _moment(at), on_behalf_of)
     try:
-        outcome = make_recorder(actor).checkin(request)
+        with make_recorder(actor) as recorder:
+            outcome = recorder.checkin(request)
     except Refusal as exc:
         return _refused(exc)
     names = "、".join(r["deliverable_id"] for r in outcome.created) or "无新记录（已登记过）"
@@ -65,7 +73,8 @@ def record_review(step_id: str, by: str, decision: str, reason: str = "", resubm
 
     request = ReviewRequest(step_id, by, decision, reason, resubmit_by, tuple(deliverables or ()))
     try:
-        outcome = make_recorder(actor).review(request)
+        with make_recorder(actor) as recorder:
+            outcome = recorder.review(request)
     except Refusal as exc:
         return _refused(exc)
     return Completed(name="已登记", message=f"{step_id}：{decision}", data={"created": len(outcome.created)})

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from core.choices import parse_id
 from db.engine import make_engine, make_sessionmaker
 from db.models import CheckInRow
-from flows.choices import parse_id
 from flows.forms import PLAN, checkin, gate_input, review
 from tasks.steps import step_state
 
