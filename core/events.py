@@ -158,7 +158,3 @@ class Facts:
         if not events:
             return events
         return events[: bisect.bisect_right(self._days[step], as_of)]
-
-    def event_days(self) -> list[date]:
-        """Every distinct day on which something happened, in order."""
-        return sorted({e.day for e in self.all})

@@ -202,20 +202,7 @@ class Plan:
     source: str = ""
     topo_order: tuple[str, ...] = field(default=())
 
-    def step(self, step_id: str) -> Step:
-        """The step instance with this id; KeyError names the id when there is none."""
-        return self.steps[step_id]
-
     def bureau_name(self, bureau_id: str) -> str:
         """The bureau's Chinese name, or its id when the plan does not know it."""
         bureau = self.bureaus.get(bureau_id)
         return bureau.name if bureau else bureau_id
-
-    def phase_of(self, step_id: str) -> Phase:
-        """The phase that holds this step instance."""
-        phase_id = self.steps[step_id].phase
-        return next(p for p in self.phases if p.id == phase_id)
-
-    def downstream(self, step_id: str) -> tuple[str, ...]:
-        """Ids of the steps that depend directly on ``step_id``."""
-        return tuple(s.id for s in self.steps.values() if step_id in s.depends_on)
