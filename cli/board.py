@@ -15,7 +15,8 @@ from rich.table import Table
 from cli.common import err, fail, out, print_problems
 from cli.context import Context
 from core.events import Event, Facts
-from core.plan import Plan
+from core.plan import Plan, Step
+from core.reports import shown_steps
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
 from core.simulate import Transition, replay
 from core.status import Board, Engine, StepStatus
@@ -63,10 +64,10 @@ def _database_events(ctx: Context) -> list[Event]:
         err.print("提示 notice: 数据库尚未初始化（liangshan init），看板按没有任何报送记录显示 / "
                   "no database yet: the board shows no facts", markup=False, style="yellow")
         return []
-    from db.repo import load_events as load_recorded
+    from db.repo import load_all_events
 
     with ctx.sessions() as session:
-        return load_recorded(session=session, plan_id=ctx.plan.id)
+        return load_all_events(session=session, plan=ctx.plan)
 
 
 def status(
@@ -170,16 +171,20 @@ def _notices(engine: Engine) -> None:
 
 
 def render_board(plan: Plan, board: Board) -> Table:
-    """The board as a Chinese table, one section per phase."""
+    """The board as a Chinese table, one section per phase, then one per track (its live steps)."""
     table = Table(title=f"{plan.title}\n截至 {board.as_of} 的进展看板", show_lines=False)
     for column in ("灯", "步骤", "责任单位", "时间窗口", "状态", "说明", "预计完成"):
         table.add_column(column, overflow="fold")
-    for phase in plan.phases:
-        ph = board.phases[phase.id]
+    for group in plan.groups:
+        ph = board.phases.get(group.id) or board.tracks[group.id]
+        shown = shown_steps(plan, board, group.id, board.as_of)
+        hidden = len(group.step_ids) - len(shown)
         table.add_section()
-        table.add_row(LIGHT_EMOJI[ph.light], f"[bold]{phase.title}[/bold]", "", "",
-                      f"[bold]{STATUS_ZH[ph.status]}[/bold]", f"{ph.done}/{ph.total} 已完成", "")
-        for sid in phase.step_ids:
+        table.add_row(LIGHT_EMOJI[ph.light], f"[bold]{group.title}[/bold]", "", "",
+                      f"[bold]{STATUS_ZH[ph.status]}[/bold]",
+                      f"{ph.done}/{ph.total} 已完成" + (f"（另有 {hidden} 项未开始或往年已完成，见 --json）" if hidden else ""),
+                      "")
+        for sid in shown:
             step, st = plan.steps[sid], board.steps[sid]
             owners = plan.bureau_name(step.lead) + (f" 等{len(step.owners)}家" if len(step.owners) > 1 else "")
             table.add_row(
@@ -188,14 +193,16 @@ def render_board(plan: Plan, board: Board) -> Table:
                 owners,
                 f"{step.window.start:%Y-%m-%d}~{st.due:%m-%d}",
                 STATUS_ZH[st.status],
-                _explain(st),
+                _explain(step, st),
                 (st.forecast_due.isoformat() if st.forecast_due else "") + (" ★关键" if st.critical else ""),
             )
     return table
 
 
-def _explain(st: StepStatus) -> str:
+def _explain(step: Step, st: StepStatus) -> str:
     parts = []
+    if step.collect == "indicators" and st.missing and st.status != "not_open":
+        parts.append(f"尚缺 {len(st.missing)} 项指标数值：" + "、".join(st.missing))
     if st.blocked_by:
         parts.append("等待：" + "、".join(st.blocked_by))
     if st.status == "done":

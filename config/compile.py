@@ -160,30 +160,34 @@ class _Compiler:
         spec = self.spec
         self.bureau_ids = {b.id for b in spec.bureaus}
         self._check_unique(((b.id, ("bureaus", i, "id")) for i, b in enumerate(spec.bureaus)), "责任单位 bureau")
-        self._check_unique(((p.id, ("phases", i, "id")) for i, p in enumerate(spec.phases)), "阶段 phase")
+        self._check_unique([*((p.id, ("phases", i, "id")) for i, p in enumerate(spec.phases)),
+                            *((t.id, ("tracks", i, "id")) for i, t in enumerate(spec.tracks))], "阶段 phase")
         assumptions = [Assumption(f"settings.{k}", v) for k, v in spec.settings.assumptions.items()]
-        phases: list[tuple[Phase, DataPath]] = []
-        instances: list[_Instance] = []
-        for pi, phase_spec in enumerate(spec.phases):
-            path: DataPath = ("phases", pi)
-            window = self._window(phase_spec.window, None, (*path, "window"))
-            assumptions += [Assumption(f"phases.{phase_spec.id}.{k}", v) for k, v in phase_spec.assumptions.items()]
-            phase_instances: list[_Instance] = []
-            for si, step_spec in enumerate(phase_spec.steps):
-                step_path: DataPath = (*path, "steps", si)
-                assumptions += [Assumption(f"steps.{step_spec.id}.{k}", v) for k, v in step_spec.assumptions.items()]
-                phase_instances += self._expand(phase_spec.id, window, step_spec, step_path)
-            instances += phase_instances
-            if window is not None:
-                ids = tuple(inst.step.id for inst in phase_instances)
-                phases.append((Phase(phase_spec.id, phase_spec.title, window, ids), path))
-        self._check_unique(((inst.step.id, (*inst.spec_path, "id")) for inst in instances), "步骤 step")
-        steps = self._resolve_dependencies(instances, {p.id: p for p, _ in phases})
-        topo = self._topological_order(steps, {inst.step.id: inst.spec_path for inst in instances})
-        self._check_due_order(steps, {inst.step.id: inst.spec_path for inst in instances})
+        # Collecting steps take their deliverables from the indicator table and the themes.
         indicators, more = self._indicators()
         assumptions += more
-        themes = self._themes()
+        self.indicators = indicators
+        self.themes = {t.id: t for t in self._themes()}
+        groups: dict[str, list[tuple[Phase, DataPath]]] = {"phases": [], "tracks": []}
+        instances: list[_Instance] = []
+        for key, specs in (("phases", spec.phases), ("tracks", spec.tracks)):
+            for pi, phase_spec in enumerate(specs):
+                path: DataPath = (key, pi)
+                window = self._window(phase_spec.window, None, (*path, "window"))
+                assumptions += [Assumption(f"{key}.{phase_spec.id}.{k}", v) for k, v in phase_spec.assumptions.items()]
+                phase_instances: list[_Instance] = []
+                for si, step_spec in enumerate(phase_spec.steps):
+                    step_path: DataPath = (*path, "steps", si)
+                    assumptions += [Assumption(f"steps.{step_spec.id}.{k}", v) for k, v in step_spec.assumptions.items()]
+                    phase_instances += self._expand(phase_spec.id, window, step_spec, step_path)
+                instances += phase_instances
+                if window is not None:
+                    ids = tuple(inst.step.id for inst in phase_instances)
+                    groups[key].append((Phase(phase_spec.id, phase_spec.title, window, ids), path))
+        self._check_unique(((inst.step.id, (*inst.spec_path, "id")) for inst in instances), "步骤 step")
+        steps = self._resolve_dependencies(instances, {p.id: p for p, _ in groups["phases"] + groups["tracks"]})
+        topo = self._topological_order(steps, {inst.step.id: inst.spec_path for inst in instances})
+        self._check_due_order(steps, {inst.step.id: inst.spec_path for inst in instances})
         guarantees, more = self._guarantees()
         assumptions += more
         return Plan(
@@ -192,11 +196,12 @@ class _Compiler:
             settings=PlanSettings(spec.settings.timezone, spec.settings.due_soon_workdays,
                                   spec.settings.roll_due_to_workday, _ladder(spec.settings.ladder)),
             bureaus=FrozenMap({b.id: Bureau(b.id, b.name) for b in spec.bureaus}),
-            phases=tuple(p for p, _ in phases),
+            phases=tuple(p for p, _ in groups["phases"]),
             steps=FrozenMap(steps),
             indicators=indicators,
-            case_themes=themes,
+            case_themes=tuple(self.themes.values()),
             guarantees=guarantees,
+            tracks=tuple(p for p, _ in groups["tracks"]),
             assumptions=tuple(assumptions),
             content_hash=self.content_hash,
             source=self.file,
@@ -204,37 +209,27 @@ class _Compiler:
         )
 
     def _expand(self, phase_id: str, phase_window: Window | None, spec: StepSpec, path: DataPath) -> list[_Instance]:
-        """One instance for a plain step; one per year for a recurring step."""
-        if not spec.id.startswith(phase_id + "."):
+        """One instance for a plain step; one per year (or quarter) for a recurring step."""
+        # A track's recurring step may carry the track's own id: indicators -> indicators.2024.
+        named_as_group = spec.id == phase_id and spec.repeat is not None and path[0] == "tracks"
+        if not spec.id.startswith(phase_id + ".") and not named_as_group:
             self._report((*path, "id"), f"步骤 id“{spec.id}”应以所属阶段“{phase_id}.”开头",
                          f"step id {spec.id!r} must start with its phase {phase_id + '.'!r}",
                          f"改为 / rename to {phase_id}.{spec.id.split('.')[-1]}")
-        self._check_owners(spec.owners, (*path, "owners"))
+        owners, deliverables = self._owners_and_deliverables(spec, path)
         self._check_unique(((d.id, (*path, "deliverables", i, "id")) for i, d in enumerate(spec.deliverables)),
                            "成果 deliverable")
-        if spec.repeat is None:
-            if spec.instances:
-                self._report((*path, "instances"), "只有重复的步骤（repeat）才能写 instances",
-                             "instances need repeat", "删除 instances 或添加 repeat / remove instances or add repeat")
-            years: list[int | None] = [None]
-        else:
-            years = [*range(spec.repeat.from_year, spec.repeat.to_year + 1)]
-            if not years:
-                self._report((*path, "repeat"), "重复的起始年份晚于结束年份", "repeat runs from a later year to an earlier one",
-                             "交换 from 与 to / swap from and to")
-            for listed in spec.instances:
-                if listed not in years:
-                    self._report((*path, "instances", listed), f"{listed} 年不在重复范围内", f"{listed} is outside repeat",
-                                 "删除该年或扩大 repeat / remove it or widen repeat")
+        periods = self._periods(spec, path)
         out = []
-        for year in years:
-            override = spec.instances.get(year) if year is not None else None
+        for year, quarter in periods:
+            suffix = None if year is None else (f"{year}q{quarter}" if quarter else str(year))
+            override = spec.instances.get(suffix) if suffix is not None else None
             raw_window = override.window if override and override.window is not None else spec.window
             window_path: DataPath = (*path, "window")
-            if override and override.window and year is not None:
-                window_path = (*path, "instances", year, "window")
+            if override and override.window and suffix is not None:
+                window_path = (*path, "instances", suffix, "window")
             depends = override.depends_on if override and override.depends_on is not None else spec.depends_on
-            fill = _Filler(year, self, path)
+            fill = _Filler(year, quarter, self, path)
             if raw_window is None:
                 window = phase_window
             else:
@@ -249,20 +244,83 @@ class _Compiler:
                              f"step window {window} lies outside its phase {phase_window}",
                              "缩短步骤窗口或放宽阶段窗口 / narrow the step or widen the phase")
             step = Step(
-                id=spec.id if year is None else f"{spec.id}.{year}",
+                id=spec.id if suffix is None else f"{spec.id}.{suffix}",
                 phase=phase_id,
                 title=fill.text(spec.title),
                 window=window,
-                owners=spec.owners,
-                deliverables=tuple(Deliverable(d.id, fill.text(d.title)) for d in spec.deliverables),
+                owners=owners,
+                deliverables=tuple(replace(d, title=fill.text(d.title)) for d in deliverables),
                 depends_on=(),
                 review=spec.review,
                 description=spec.description.strip(),
-                series=spec.id if year is not None else None,
+                series=spec.id if suffix is not None else None,
                 year=year,
+                quarter=quarter,
+                collect=spec.collect,  # type: ignore[arg-type]
+                theme=spec.theme,
             )
             out.append(_Instance(step, tuple(fill.text(d) for d in depends), path))
         return out
+
+    def _periods(self, spec: StepSpec, path: DataPath) -> list[tuple[int | None, int | None]]:
+        """(year, quarter) of each instance: (None, None) for a plain step."""
+        if spec.repeat is None:
+            if spec.instances:
+                self._report((*path, "instances"), "只有重复的步骤（repeat）才能写 instances",
+                             "instances need repeat", "删除 instances 或添加 repeat / remove instances or add repeat")
+            return [(None, None)]
+        rep = spec.repeat
+        years = range(rep.from_year, rep.to_year + 1)
+        if not years:
+            self._report((*path, "repeat"), "重复的起始年份晚于结束年份", "repeat runs from a later year to an earlier one",
+                         "交换 from 与 to / swap from and to")
+        periods: list[tuple[int | None, int | None]]
+        if rep.every == "quarter":
+            periods = [(y, q) for y in years for q in range(1, 5)
+                       if (y, q) >= (rep.from_year, rep.from_quarter) and (y, q) <= (rep.to_year, rep.to_quarter)]
+            suffixes = {f"{y}q{q}" for y, q in periods}
+        else:
+            periods = [(y, None) for y in years]
+            suffixes = {str(y) for y in years}
+        for listed in spec.instances:
+            if listed not in suffixes:
+                self._report((*path, "instances", listed), f"{listed} 不在重复范围内", f"{listed} is outside repeat",
+                             "删除该项或扩大 repeat / remove it or widen repeat")
+        return periods
+
+    def _owners_and_deliverables(self, spec: StepSpec, path: DataPath) -> tuple[tuple[str, ...], tuple[Deliverable, ...]]:
+        """A check-in step's own; a collecting step's from the indicator table or its theme."""
+        if spec.collect == "checkin":
+            for key, given in (("owners", spec.owners), ("deliverables", spec.deliverables)):
+                if not given:
+                    self._report((*path, key), f"报送类步骤必须写 {key}", f"a check-in step needs {key}",
+                                 "至少写一项 / give at least one")
+            if spec.theme is not None:
+                self._report((*path, "theme"), "只有 collect: cases 的步骤才能写 theme", "theme needs collect: cases",
+                             "删除 theme 或写 collect: cases / remove theme or add collect: cases")
+            self._check_owners(spec.owners, (*path, "owners"))
+            return spec.owners, tuple(Deliverable(d.id, d.title) for d in spec.deliverables)
+        for key, given in (("owners", spec.owners), ("deliverables", spec.deliverables)):
+            if given:
+                source = "指标表" if spec.collect == "indicators" else "案例主题"
+                self._report((*path, key), f"collect: {spec.collect} 的步骤由{source}生成 {key}，不能另写",
+                             f"a collect: {spec.collect} step derives its {key}",
+                             f"删除 {key} / remove {key}")
+        if spec.collect == "indicators":
+            if spec.theme is not None:
+                self._report((*path, "theme"), "只有 collect: cases 的步骤才能写 theme", "theme needs collect: cases",
+                             "删除 theme / remove theme")
+            if not self.indicators:
+                self._report((*path, "collect"), "计划中没有指标（indicators），无法收集指标数值",
+                             "collect: indicators needs an indicator table", "添加 indicators 或改为报送 / add indicators")
+            owners = tuple(dict.fromkeys(o for ind in self.indicators for o in ind.owners))
+            return owners, tuple(Deliverable(ind.id, f"{ind.id} {ind.title}", ind.owners) for ind in self.indicators)
+        theme = self.themes.get(spec.theme or "")
+        if theme is None:
+            self._report((*path, "theme"), f"未知的案例主题“{spec.theme or ''}”", f"unknown case theme {spec.theme!r}",
+                         _closest(spec.theme or "", self.themes) or "写 case_themes 中的 id / name a theme of case_themes")
+            return ("office",), (Deliverable("case", "典型案例"),)
+        return theme.owners, (Deliverable("case", f"主题{theme.id}典型案例（至少1个）", theme.owners),)
 
     def _resolve_dependencies(self, instances: list[_Instance], phases: dict[str, Phase]) -> dict[str, Step]:
         known = {inst.step.id for inst in instances}
@@ -370,10 +428,12 @@ def _ladder(spec: LadderSpec) -> LadderSettings:
 
 
 class _Filler:
-    """Fills {year}, {prev} and {next} in a recurring step's texts."""
+    """Fills {year}, {prev}, {next} (and {quarter}, {quarter_zh}: 2, 二) in a recurring step's texts."""
 
-    def __init__(self, year: int | None, compiler: _Compiler, path: DataPath) -> None:
-        self.values = {} if year is None else {"year": year, "prev": year - 1, "next": year + 1}
+    def __init__(self, year: int | None, quarter: int | None, compiler: _Compiler, path: DataPath) -> None:
+        self.values: dict[str, int | str] = {} if year is None else {"year": year, "prev": year - 1, "next": year + 1}
+        if quarter is not None:
+            self.values.update(quarter=quarter, quarter_zh="一二三四"[quarter - 1])
         self.compiler = compiler
         self.path = path
 
@@ -384,7 +444,8 @@ class _Filler:
             return template.format(**self.values)
         except (KeyError, IndexError, ValueError) as exc:
             self.compiler._report(self.path, f"无法替换占位符：{template}", f"bad placeholder {exc} in {template!r}",
-                                  "只能用 {year}、{prev}、{next} / use {year}, {prev} or {next}")
+                                  "只能用 {year}、{prev}、{next}、{quarter}、{quarter_zh} / "
+                                  "use {year}, {prev}, {next}, {quarter} or {quarter_zh}")
             return template
 
     def window(self, raw: str | WindowRange) -> str | WindowRange:

@@ -62,7 +62,8 @@ WindowSpec = Annotated[
     Field(
         description="A window in the plan's words (e.g. 2024年4月初-4月中旬) or {start, due}. "
         "In a recurring step, {year}, {prev} and {next} stand for the instance's year, the year "
-        "before and the year after."
+        "before and the year after; in a quarterly step, {quarter} is the quarter (1-4) and "
+        "{quarter_zh} its Chinese numeral (一..四)."
     ),
 ]
 
@@ -117,11 +118,13 @@ class DeliverableSpec(_Spec):
 
 
 class RepeatSpec(_Spec):
-    """Yearly repetition of a step over a range of years, both ends included."""
+    """Repetition of a step every year or every quarter over a range of years, both ends included."""
 
-    every: str = Field("year", pattern="^year$", description="Only 'year' is supported.")
+    every: str = Field("year", pattern="^(year|quarter)$", description="'year' or 'quarter'.")
     from_year: int = Field(alias="from", ge=2000, le=2100, description="First year, included.")
     to_year: int = Field(alias="to", ge=2000, le=2100, description="Last year, included.")
+    from_quarter: int = Field(1, ge=1, le=4, description="For every: quarter, the first year's first quarter.")
+    to_quarter: int = Field(4, ge=1, le=4, description="For every: quarter, the last year's last quarter.")
 
 
 class InstanceSpec(_Spec):
@@ -137,12 +140,19 @@ class InstanceSpec(_Spec):
 class StepSpec(_Spec):
     """A step (步骤): owners, deliverables, dependencies and window."""
 
-    id: Id = Field(description="Full id '<phase>.<name>'; a recurring step adds '.<year>' per instance.")
+    id: Id = Field(description="Full id '<phase>.<name>'; a recurring step adds '.<year>' (or "
+                   "'.<year>q<n>') per instance. A track's recurring step may be named as the track itself.")
     title: Text = Field(description="The step in the plan's own words.")
     description: str = Field("", description="The seed's fuller text for the step.")
-    owners: tuple[Id, ...] = Field(min_length=1, description="Responsible bureaus; the first leads.")
+    collect: str = Field(
+        "checkin", pattern="^(checkin|indicators|cases)$",
+        description="How the step closes: 'checkin' (deliverables are checked in), 'indicators' (every "
+        "indicator has a value for the step's year) or 'cases' (the theme has a case in the step's year). "
+        "A collecting step takes its owners and deliverables from the indicator table or the theme.")
+    theme: Id | None = Field(None, description="For collect: cases, the case theme's id (附件2).")
+    owners: tuple[Id, ...] = Field((), description="Responsible bureaus; the first leads. Required for check-in steps.")
     deliverables: tuple[DeliverableSpec, ...] = Field(
-        min_length=1, description="What must be checked in before the step can close."
+        (), description="What must be checked in before the step can close. Required for check-in steps."
     )
     depends_on: tuple[str, ...] = Field(
         (),
@@ -155,15 +165,15 @@ class StepSpec(_Spec):
     review: bool = Field(
         False, description="Whether the office must accept the deliverables before the step closes."
     )
-    repeat: RepeatSpec | None = Field(None, description="Yearly repetition, expanded to instances.")
-    instances: dict[int, InstanceSpec] = Field(
-        default_factory=dict, description="Per-year exceptions of a recurring step, keyed by year."
+    repeat: RepeatSpec | None = Field(None, description="Yearly or quarterly repetition, expanded to instances.")
+    instances: dict[str, InstanceSpec] = Field(
+        default_factory=dict, description="Per-instance exceptions of a recurring step, keyed by year (or 2024q2)."
     )
     assumptions: Assumptions
 
 
 class PhaseSpec(_Spec):
-    """A phase (阶段) and its steps."""
+    """A phase (阶段) or a track (常态化工作) and its steps."""
 
     id: Id = Field(description="Short English id; step ids start with it.")
     title: Text = Field(description="The phase's Chinese title.")
@@ -225,3 +235,6 @@ class PlanFile(_Spec):
     indicators: tuple[IndicatorSpec, ...] = Field((), description="附件1, the annual indicators.")
     case_themes: tuple[CaseThemeSpec, ...] = Field((), description="附件2, typical-case themes.")
     guarantees: tuple[GuaranteeSpec, ...] = Field((), description="保障措施.")
+    tracks: tuple[PhaseSpec, ...] = Field(
+        (), description="Work that recurs beside the phases (indicator collection, cases, meetings): same "
+        "shape as a phase, not one of the plan's stages.")

@@ -6,14 +6,19 @@ import re
 
 from core.plan import Plan
 
-__all__ = ["bureau_labels", "deliverable_labels", "parse_id", "step_labels"]
+__all__ = ["bureau_labels", "checkin_step_ids", "deliverable_labels", "parse_id", "step_labels"]
 
 _ID_IN_BRACKETS = re.compile(r"（([^（）]+)）\s*$")
 
 
+def checkin_step_ids(plan: Plan) -> tuple[str, ...]:
+    """Steps that close by a check-in, phases then tracks, in plan order (not the collecting ones)."""
+    return tuple(sid for group in plan.groups for sid in group.step_ids if not plan.steps[sid].collected)
+
+
 def step_labels(plan: Plan) -> tuple[str, ...]:
-    """e.g. ``研究制定工作方案（mobilize.work-plan）``, in plan order."""
-    return tuple(f"{plan.steps[sid].title}（{sid}）" for phase in plan.phases for sid in phase.step_ids)
+    """e.g. ``研究制定工作方案（mobilize.work-plan）``, for every step that takes a check-in, in plan order."""
+    return tuple(f"{plan.steps[sid].title}（{sid}）" for sid in checkin_step_ids(plan))
 
 
 def bureau_labels(plan: Plan, only: tuple[str, ...] | None = None) -> tuple[str, ...]:
@@ -24,7 +29,7 @@ def bureau_labels(plan: Plan, only: tuple[str, ...] | None = None) -> tuple[str,
 
 def deliverable_labels(plan: Plan, step_id: str | None = None) -> tuple[str, ...]:
     """e.g. ``创建任务分解及责任单位清单（mobilize.work-plan/task-breakdown）``."""
-    steps = [step_id] if step_id else [sid for phase in plan.phases for sid in phase.step_ids]
+    steps = [step_id] if step_id else checkin_step_ids(plan)
     return tuple(f"{d.title}（{sid}/{d.id}）" for sid in steps for d in plan.steps[sid].deliverables)
 
 

@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from core.plan import Plan
+from core.plan import COLLECT_ZH, Plan
 
 __all__ = ["CheckIn", "Event", "EventProblem", "Facts", "Review", "check_event"]
 
@@ -93,6 +93,11 @@ def check_event(plan: Plan, event: Event) -> list[EventProblem]:
     step = plan.steps.get(event.step)
     if step is None:
         return [EventProblem("step", f"计划中没有步骤“{event.step}”", f"no step {event.step!r} in the plan")]
+    if step.collected:
+        return [EventProblem(
+            "step", f"步骤“{step.id}”不需报送或审核：录入{COLLECT_ZH[step.collect]}后自动完成",
+            f"step {step.id} closes by itself when its {step.collect} are recorded; it takes no check-in or review",
+            "forbidden")]
     if event.by not in plan.bureaus:
         problems.append(EventProblem("by", f"未知的单位“{event.by}”", f"unknown bureau {event.by!r}"))
     known = {d.id for d in step.deliverables}

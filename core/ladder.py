@@ -10,15 +10,19 @@ Default ladder (``LadderSettings``), all counted in China's working days:
 =================  =================================================  ====================
 rung               when                                               to
 =================  =================================================  ====================
-opened             the window opens, or the last upstream step closes  owners
-due                due in 5, then in 1 working days                   owners
-overdue            first working day overdue                          owners, office
-overdue_repeat     then every 3 working days                          owners
+opened             the window opens, or the last upstream step closes  owners (1)
+due                due in 5, then in 1 working days                   owners (1)
+overdue            first working day overdue                          owners (1), office
+overdue_repeat     then every 3 working days                          owners (1)
 escalation         5 working days overdue: 督办                        leaders, office
 received           a check-in was recorded                            submitter, office
 returned           a deliverable was returned                         owners
 digest             first working day of each week                     office
 =================  =================================================  ====================
+
+(1) Only the owners that still owe a missing deliverable, each told which: an indicator
+collection reminds the bureaus whose indicators have no value yet, naming them. Values and cases
+are not acknowledged by message (the command that records them says so).
 """
 
 from __future__ import annotations
@@ -75,17 +79,37 @@ def _to(plan: Plan, sid: str, rung: str, recipients: Iterable[str], anchor: obje
     return [Notice(r, rung, sid, _key(plan, sid, rung, r, anchor), fields) for r in dict.fromkeys(recipients)]
 
 
+def _owing(plan: Plan, sid: str, missing: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
+    """Who still owes what: each bureau with the titles of the missing deliverables it provides.
+
+    A plain step's deliverables are owed by all its owners; an indicator collection's by each
+    indicator's bureaus, so a bureau that has recorded its values hears no more of the step.
+    """
+    step = plan.steps[sid]
+    owing: dict[str, list[str]] = {}
+    for deliverable in step.deliverables:
+        if deliverable.id in missing:
+            for bureau in deliverable.owed_by(step.owners):
+                owing.setdefault(bureau, []).append(deliverable.title)
+    return {b: tuple(t) for b, t in owing.items()} or {o: () for o in step.owners}
+
+
+def _to_owing(plan: Plan, sid: str, rung: str, owing: dict[str, tuple[str, ...]], anchor: object,
+              **fields: Any) -> list[Notice]:
+    return [Notice(r, rung, sid, _key(plan, sid, rung, r, anchor), {**fields, "owed": owed}) for r, owed in owing.items()]
+
+
 def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date, ladder: LadderSettings) -> list[Notice]:
     st = board.steps[sid]
     if st.status not in _AWAITING:
         return []
     step = plan.steps[sid]
-    owners = step.owners
+    owing = _owing(plan, sid, st.missing)
     out: list[Notice] = []
     upstream_done = [board.steps[d].done_on for d in step.depends_on]
     workable_since = max([step.window.start, *(d for d in upstream_done if d)])
     if st.status != "overdue":  # an overdue step hears the overdue rungs, not "you may start"
-        out += _to(plan, sid, "opened", owners, workable_since, due=st.due)
+        out += _to_owing(plan, sid, "opened", owing, workable_since, due=st.due)
     limit = engine.calendar.next_workday(st.resubmit_by) if st.resubmit_by else st.due
     if day <= limit:
         left = engine.calendar.workdays_between(day, limit)
@@ -93,12 +117,14 @@ def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date,
         rung_days = [n for n in sorted(ladder.due_in) if left <= n]
         if rung_days:
             n = rung_days[0]
-            out += _to(plan, sid, "due", owners, f"{limit}|{n}", due=limit, days_left=left, reminder=n)
+            out += _to_owing(plan, sid, "due", owing, f"{limit}|{n}", due=limit, days_left=left, reminder=n)
         return out
     late = engine.calendar.workdays_between(limit, day)
-    out += _to(plan, sid, "overdue", (*owners, "office"), limit, due=limit, days_late=late)
+    out += _to_owing(plan, sid, "overdue", owing, limit, due=limit, days_late=late)
+    if "office" not in owing:
+        out += _to(plan, sid, "overdue", ("office",), limit, due=limit, days_late=late)
     if late > 1 and (late - 1) % ladder.repeat_every == 0:
-        out += _to(plan, sid, "overdue_repeat", owners, day, due=limit, days_late=late)
+        out += _to_owing(plan, sid, "overdue_repeat", owing, day, due=limit, days_late=late)
     if late >= ladder.escalate_after:
         out += _to(plan, sid, "escalation", ("leaders", "office"), limit, due=limit, days_late=late)
     return out
@@ -108,8 +134,8 @@ def _event_notices(plan: Plan, facts: Facts, day: date, ladder: LadderSettings) 
     since = day - timedelta(days=ladder.received_lookback_days)
     out: list[Notice] = []
     for event in facts.all:
-        if not since <= event.day <= day:
-            continue
+        if not since <= event.day <= day or plan.steps[event.step].collected:
+            continue  # values and cases are acknowledged when they are entered, not by message
         stamp = event.at.isoformat()
         if isinstance(event, CheckIn):
             submitter = event.on_behalf_of or event.by

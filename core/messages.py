@@ -9,11 +9,11 @@ from datetime import date
 from typing import Any
 
 from core.ladder import RUNG_ORDER, Notice
-from core.plan import Plan
+from core.plan import Plan, Step
 from core.reports import progress
 from core.status import Board
 
-__all__ = ["WECOM_LIMIT", "Draft", "compose", "fit"]
+__all__ = ["WECOM_LIMIT", "Draft", "compose", "fit", "how_to_close"]
 
 WECOM_LIMIT = 4096  # bytes of markdown a WeCom group bot accepts
 Renderer = Callable[..., str]
@@ -82,7 +82,17 @@ def _step(plan: Plan, board: Board, sid: str | None) -> dict[str, Any] | None:
         "owners_names": "、".join(plan.bureau_name(b) for b in step.owners),
         "deliverables": "；".join(d.title for d in step.deliverables),
         "missing": "；".join(d.title for d in step.deliverables if d.id in st.missing) or "（待审核）",
+        "how": how_to_close(step),
     }
+
+
+def how_to_close(step: Step) -> str:
+    """The command (or form) that closes the step, in one sentence."""
+    if step.collect == "indicators":
+        return f"请录入数值：liangshan indicator record 编号 --year {step.year} --value 数值 --by 单位。"
+    if step.collect == "cases":
+        return f"请报送典型案例：liangshan case add --theme {step.theme} --by 单位 --title 标题。"
+    return f"请尽快报送（liangshan checkin {step.id} 或界面表单）。"
 
 
 def _fields(plan: Plan, board: Board, notice: Notice) -> dict[str, Any]:

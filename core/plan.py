@@ -15,10 +15,12 @@ from typing import Literal
 from core.periods import Window
 
 __all__ = [
+    "COLLECT_ZH",
     "RULE_KINDS",
     "Assumption",
     "Bureau",
     "CaseTheme",
+    "Collect",
     "Deliverable",
     "Guarantee",
     "Indicator",
@@ -72,6 +74,21 @@ class Deliverable:
 
     id: str
     title: str
+    owners: tuple[str, ...] = ()
+
+    def owed_by(self, step_owners: tuple[str, ...]) -> tuple[str, ...]:
+        """Who must provide it: its own bureaus (an indicator's, a theme's), else the step's owners."""
+        return self.owners or step_owners
+
+
+# How a step's deliverables arrive: checked in (报送), or collected from the records the plan keeps.
+Collect = Literal["checkin", "indicators", "cases"]
+
+COLLECT_ZH: Mapping[str, str] = MappingProxyType({
+    "checkin": "报送成果",
+    "indicators": "指标数值（liangshan indicator record）",
+    "cases": "典型案例（liangshan case add）",
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +106,28 @@ class Step:
     description: str = ""
     series: str | None = None
     year: int | None = None
+    quarter: int | None = None
+    collect: Collect = "checkin"
+    theme: str | None = None
 
     @property
     def lead(self) -> str:
         """The lead bureau (牵头单位): the first owner."""
         return self.owners[0]
 
+    @property
+    def collected(self) -> bool:
+        """True when the step closes from recorded values or cases, never from a check-in."""
+        return self.collect != "checkin"
+
 
 @dataclass(frozen=True, slots=True)
 class Phase:
-    """A phase (阶段) with its window and the ids of its step instances, in plan order."""
+    """A phase (阶段) or a track (常态化工作) with its window and step ids, in plan order.
+
+    Phases are the seed's five stages, run one after another; tracks are the work that recurs
+    beside them (indicator collection, typical cases, dispatch meetings).
+    """
 
     id: str
     title: str
@@ -197,10 +226,20 @@ class Plan:
     indicators: tuple[Indicator, ...]
     case_themes: tuple[CaseTheme, ...]
     guarantees: tuple[Guarantee, ...] = ()
+    tracks: tuple[Phase, ...] = ()
     assumptions: tuple[Assumption, ...] = ()
     content_hash: str = ""
     source: str = ""
     topo_order: tuple[str, ...] = field(default=())
+
+    @property
+    def groups(self) -> tuple[Phase, ...]:
+        """Phases then tracks: every step belongs to exactly one."""
+        return self.phases + self.tracks
+
+    def is_phase_step(self, step_id: str) -> bool:
+        """True for a step of the five phases, False for a track's."""
+        return self.steps[step_id].phase in {p.id for p in self.phases}
 
     def bureau_name(self, bureau_id: str) -> str:
         """The bureau's Chinese name, or its id when the plan does not know it."""

@@ -15,7 +15,8 @@ from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.status import Board, StepStatus
 
 __all__ = [
-    "STATE_NAMES", "board_rows", "indicator_rows", "library_line", "library_summary", "progress", "state_name",
+    "STATE_NAMES", "board_rows", "indicator_rows", "library_line", "library_summary", "progress", "shown_steps",
+    "state_name",
     "step_message", "summary_markdown", "upcoming",
 ]
 
@@ -55,17 +56,34 @@ def step_message(plan: Plan, st: StepStatus) -> str:
     if st.status == "returned":
         again = f"，请于 {st.resubmit_by} 前重新报送" if st.resubmit_by else ""
         return f"已退回：{st.returned_reason}{again}"
+    if step.collect == "indicators":
+        return f"{st.due} 截止，尚缺 {len(st.missing)} 项指标数值：" + "、".join(st.missing)
+    if step.collect == "cases":
+        return f"{st.due} 截止，本年度尚无该主题的典型案例（{owners}）"
     return f"{st.due} 截止，待报送：" + "、".join(d.title for d in step.deliverables if d.id in st.missing) + f"（{owners}）"
+
+
+def shown_steps(plan: Plan, board: Board, group_id: str, day: date) -> tuple[str, ...]:
+    """The steps of a phase or track to show as task runs on ``day``.
+
+    A phase shows all its steps. A track (years of meetings, collections) shows the work that is
+    live: opened, and not done before this year; the board and ``status`` still list all of it.
+    """
+    group = next(g for g in plan.groups if g.id == group_id)
+    if group in plan.phases:
+        return group.step_ids
+    return tuple(sid for sid in group.step_ids
+                 if (st := board.steps[sid]).status != "not_open" and not (st.done_on and st.done_on.year < day.year))
 
 
 def board_rows(plan: Plan, board: Board) -> list[dict[str, Any]]:
     """One row per step for the board's table artifact, with Chinese column names."""
     rows = []
-    for phase in plan.phases:
-        for sid in phase.step_ids:
+    for group in plan.groups:
+        for sid in group.step_ids:
             step, st = plan.steps[sid], board.steps[sid]
             rows.append({
-                "阶段": phase.title,
+                "阶段": group.title,
                 "步骤": f"{step.title}（{sid}）",
                 "责任单位": "、".join(plan.bureau_name(b) for b in step.owners),
                 "时间窗口": f"{step.window.start} 至 {st.due}",
@@ -120,9 +138,10 @@ def library_line(summary: dict[str, Any]) -> str:
 
 
 def progress(board: Board) -> float:
-    """Share of step instances done, in percent."""
-    done = sum(st.status == "done" for st in board.steps.values())
-    return round(100.0 * done / len(board.steps), 1) if board.steps else 0.0
+    """Share of the phases' step instances done, in percent (tracks recur and are counted apart)."""
+    done = sum(p.done for p in board.phases.values())
+    total = sum(p.total for p in board.phases.values())
+    return round(100.0 * done / total, 1) if total else 0.0
 
 
 def summary_markdown(plan: Plan, board: Board, horizon_days: int = 14, workday: bool = True) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
-from core.plan import Plan
-from core.status import Board
+from core.plan import Phase, Plan
+from core.status import Board, PhaseStatus
 
 __all__ = ["LIGHT_EMOJI", "STATUS_ZH", "board_document", "plan_document"]
 
@@ -15,21 +16,13 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     """The plan as JSON-ready data, recurring steps expanded, dates as ISO ``YYYY-MM-DD``.
 
     The keys are a contract for other tools: ``plan``, ``bureaus``, ``phases`` (each with its
-    ``steps``), ``indicators``, ``case_themes``; ``guarantees`` and ``assumptions`` follow.
+    ``steps``), ``indicators``, ``case_themes``; ``guarantees``, ``tracks`` (same shape as
+    ``phases``: the recurring work beside them) and ``assumptions`` follow.
     """
     return {
         "plan": {"id": plan.id, "title": plan.title, "content_hash": plan.content_hash},
         "bureaus": [{"id": b.id, "name": b.name} for b in plan.bureaus.values()],
-        "phases": [
-            {
-                "id": phase.id,
-                "title": phase.title,
-                "start": phase.window.start.isoformat(),
-                "due": phase.window.due.isoformat(),
-                "steps": [_step(plan, sid) for sid in phase.step_ids],
-            }
-            for phase in plan.phases
-        ],
+        "phases": [_group(plan, phase) for phase in plan.phases],
         "indicators": [
             {
                 "id": ind.id,
@@ -51,7 +44,18 @@ def plan_document(plan: Plan) -> dict[str, Any]:
             {"id": g.id, "title": g.title, "owners": list(g.owners), "cadence": g.cadence}
             for g in plan.guarantees
         ],
+        "tracks": [_group(plan, track) for track in plan.tracks],
         "assumptions": [{"where": a.where, "note": a.note} for a in plan.assumptions],
+    }
+
+
+def _group(plan: Plan, phase: Phase) -> dict[str, Any]:
+    return {
+        "id": phase.id,
+        "title": phase.title,
+        "start": phase.window.start.isoformat(),
+        "due": phase.window.due.isoformat(),
+        "steps": [_step(plan, sid) for sid in phase.step_ids],
     }
 
 
@@ -63,9 +67,11 @@ def _step(plan: Plan, step_id: str) -> dict[str, Any]:
         "start": step.window.start.isoformat(),
         "due": step.window.due.isoformat(),
         "owners": list(step.owners),
-        "deliverables": [{"id": d.id, "title": d.title} for d in step.deliverables],
+        "deliverables": [{"id": d.id, "title": d.title, **({"owners": list(d.owners)} if d.owners else {})}
+                         for d in step.deliverables],
         "depends_on": list(step.depends_on),
         "review": step.review,
+        "collect": step.collect,
     }
 
 
@@ -87,15 +93,20 @@ def board_document(plan: Plan, board: Board) -> dict[str, Any]:
     """The board as JSON-ready data: the ``status --json`` contract.
 
     ``due`` is the effective due date (moved to the next working day when the window's due falls
-    on a rest day); ``window_due`` is the plan's own.
+    on a rest day); ``window_due`` is the plan's own. A step of a track has ``phase`` null and
+    ``track`` set; ``tracks`` rolls them up like ``phases``.
     """
     steps = []
-    for phase in plan.phases:
-        for sid in phase.step_ids:
+    phase_ids = {p.id for p in plan.phases}
+    for group in plan.groups:
+        for sid in group.step_ids:
             step, st = plan.steps[sid], board.steps[sid]
+            in_phase = group.id in phase_ids
             steps.append({
                 "id": sid,
-                "phase": phase.id,
+                "phase": group.id if in_phase else None,
+                "track": None if in_phase else group.id,
+                "collect": step.collect,
                 "title": step.title,
                 "owners": list(step.owners),
                 "start": step.window.start.isoformat(),
@@ -120,11 +131,8 @@ def board_document(plan: Plan, board: Board) -> dict[str, Any]:
     return {
         "as_of": board.as_of.isoformat(),
         "plan": {"id": plan.id, "title": plan.title},
-        "phases": [
-            {"id": p.id, "title": plan_phase.title, "status": p.status, "light": p.light, "done": p.done, "total": p.total}
-            for plan_phase in plan.phases
-            for p in [board.phases[plan_phase.id]]
-        ],
+        "phases": _roll_up(plan.phases, board.phases),
+        "tracks": _roll_up(plan.tracks, board.tracks),
         "steps": steps,
         "end": None if end is None else {
             "step": end.step,
@@ -134,6 +142,11 @@ def board_document(plan: Plan, board: Board) -> dict[str, Any]:
             "pushed_by": list(end.pushed_by),
         },
     }
+
+
+def _roll_up(groups: tuple[Phase, ...], statuses: Mapping[str, PhaseStatus]) -> list[dict[str, Any]]:
+    return [{"id": g.id, "title": g.title, "status": st.status, "light": st.light, "done": st.done, "total": st.total}
+            for g in groups for st in [statuses[g.id]]]
 
 
 def _iso(day: date | None) -> str | None:

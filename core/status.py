@@ -21,8 +21,14 @@ The rules, in one place (the tests state them as tables):
   submitted     all checked in, waiting for the office's review  yellow
   overdue       past due (or past the resubmit-by date)          red
   due_soon      due within N working days (N from the plan)      yellow
-  open          open and on time                                 green
+  open          open and on time                                 green; yellow for a
+                                                                 theme's case collection
+                                                                 with no case yet
   ============  ===============================================  ========================
+
+* **Tracks** (indicator collection, case collection, dispatch meetings) recur beside the five
+  phases. Their steps follow the same table; they roll up into track lights of their own, and
+  they never become the plan's last step (the forecast and critical path are the phases').
 
 * **Forecast**: a done step finished on its done day; an open step is expected by its due date (or
   today, when overdue); a step cannot finish before its upstream steps' forecast plus the time the
@@ -33,12 +39,12 @@ The rules, in one place (the tests state them as tables):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from typing import Literal
 
 from core.events import CheckIn, Event, Facts
-from core.plan import Plan, Step
+from core.plan import Phase, Plan, Step
 from core.workdays import WorkdayCalendar
 
 __all__ = ["LIGHT_RANK", "Board", "EndForecast", "Engine", "PhaseStatus", "StepStatus"]
@@ -105,6 +111,7 @@ class Board:
     steps: Mapping[str, StepStatus]
     phases: Mapping[str, PhaseStatus]
     end: EndForecast | None
+    tracks: Mapping[str, PhaseStatus] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,8 +147,14 @@ class Engine:
         for sid, step in plan.steps.items():
             upstream_due = max((self.due[d] for d in step.depends_on), default=step.window.start)
             self.duration[sid] = max(0, (self.due[sid] - max(step.window.start, upstream_due)).days)
-        sinks = [sid for sid in self.order if not self.downstream[sid]]
+        # The plan ends with its phases: a track's last meeting is not the plan's last step.
+        sinks = [sid for sid in self.order if not self.downstream[sid] and plan.is_phase_step(sid)]
         self.end_step = max(sinks, key=lambda sid: (self.due[sid], self.order.index(sid))) if sinks else None
+        # Steps with a phase step downstream (or of a phase themselves): the rest have no slack to tell.
+        self.feeds_phases: set[str] = set()
+        for sid in reversed(self.order):
+            if plan.is_phase_step(sid) or any(d in self.feeds_phases for d in self.downstream[sid]):
+                self.feeds_phases.add(sid)
         self._latest_finish = self._backward_pass()
         self._memo: dict[tuple[str, int], _Deliverables] = {}
 
@@ -151,7 +164,8 @@ class Engine:
         for sid in reversed(self.order):
             down = self.downstream[sid]
             if not down:
-                latest[sid] = self.due[self.end_step] if self.end_step else self.due[sid]
+                on_phases = self.end_step is not None and self.plan.is_phase_step(sid)
+                latest[sid] = self.due[self.end_step] if on_phases and self.end_step else self.due[sid]
             else:
                 latest[sid] = min(latest[t] - timedelta(days=self.duration[t]) for t in down)
         return latest
@@ -173,7 +187,8 @@ class Engine:
             forecast[sid] = self._forecast(step, done_day, forecast, as_of)
             statuses[sid] = self._classify(step, own, unfinished, done_day, as_of, due_soon, forecast[sid])
         statuses = self._with_slack(statuses, forecast)
-        return Board(as_of, self.plan.id, statuses, self._phases(statuses), self._end(statuses, forecast))
+        return Board(as_of, self.plan.id, statuses, self._roll_up(self.plan.phases, statuses),
+                     self._end(statuses, forecast), self._roll_up(self.plan.tracks, statuses))
 
     def deliverables(self, facts: Facts, step_id: str, as_of: date) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(checked in and not returned, awaiting the office's review) for one step as of a day."""
@@ -215,6 +230,8 @@ class Engine:
             status, light = "overdue", "red"
         elif self.calendar.workdays_between(as_of, due) <= due_soon:
             status, light = "due_soon", "yellow"
+        elif step.collect == "cases" and not own.checked_in:
+            status, light = "open", "yellow"  # a theme with no case this year wants attention all year
         else:
             status, light = "open", "green"
         return StepStatus(
@@ -239,16 +256,16 @@ class Engine:
     def _with_slack(self, statuses: dict[str, StepStatus], forecast: dict[str, date]) -> dict[str, StepStatus]:
         out = {}
         for sid, st in statuses.items():
-            if st.status == "done":
+            if st.status == "done" or sid not in self.feeds_phases:
                 out[sid] = st
                 continue
             slack = (self._latest_finish[sid] - forecast[sid]).days
             out[sid] = replace(st, slack_days=slack, critical=slack <= 0)
         return out
 
-    def _phases(self, statuses: Mapping[str, StepStatus]) -> dict[str, PhaseStatus]:
+    def _roll_up(self, groups: tuple[Phase, ...], statuses: Mapping[str, StepStatus]) -> dict[str, PhaseStatus]:
         phases = {}
-        for phase in self.plan.phases:
+        for phase in groups:
             members = [statuses[s] for s in phase.step_ids]
             done = sum(s.status == "done" for s in members)
             if done == len(members):

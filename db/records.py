@@ -218,7 +218,7 @@ class Recorder:
         for attempt in range(2):
             try:
                 with self._transaction() as session:
-                    facts = repo.load_events(session=session, plan_id=self.plan.id)
+                    facts = repo.load_all_events(session=session, plan=self.plan)
                     return apply(session, facts)
             except IntegrityError:
                 if attempt:

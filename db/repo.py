@@ -10,10 +10,21 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from core.collect import Collected, collected_events
 from core.events import CheckIn, Event, Review
 from core.plan import Plan
 from db.evidence import StoredFile
-from db.models import AuditEntry, CheckInFile, CheckInRow, EvidenceFile, PlanVersion, ReviewRow, utcnow
+from db.models import (
+    AuditEntry,
+    CaseRow,
+    CheckInFile,
+    CheckInRow,
+    EvidenceFile,
+    IndicatorValueRow,
+    PlanVersion,
+    ReviewRow,
+    utcnow,
+)
 
 __all__ = [
     "add_audit",
@@ -22,6 +33,7 @@ __all__ = [
     "fact_steps",
     "history",
     "latest_plan_version",
+    "load_all_events",
     "load_events",
     "lock_deliverable",
     "next_version",
@@ -70,6 +82,15 @@ def load_events(*, session: Session, plan_id: str) -> list[Event]:
                              "accept" if first_rev.decision == "accept" else "return",
                              tuple(r.deliverable_id for r in revs), first_rev.reason, first_rev.resubmit_by))
     return events
+
+
+def load_all_events(*, session: Session, plan: Plan) -> list[Event]:
+    """Recorded check-ins and reviews, plus the check-ins that indicator values and cases amount to."""
+    records = [Collected("indicators", row.indicator_id, row.year, row.bureau, row.happened_at)
+               for row in session.scalars(select(IndicatorValueRow).where(IndicatorValueRow.plan_id == plan.id))]
+    records += [Collected("cases", row.theme_id, row.year, row.bureau, row.recorded_at)
+                for row in session.scalars(select(CaseRow).where(CaseRow.plan_id == plan.id))]
+    return [*load_events(session=session, plan_id=plan.id), *collected_events(plan, records)]
 
 
 def return_rounds(*, session: Session, plan_id: str, step_id: str, deliverable_id: str, before: datetime) -> int:
@@ -152,4 +173,4 @@ def lock_deliverable(*, session: Session, plan_id: str, step_id: str, deliverabl
 
 def plan_step_ids(plan: Plan) -> list[str]:
     """The step instance ids of a plan, in plan order (stored with each plan version)."""
-    return [sid for phase in plan.phases for sid in phase.step_ids]
+    return [sid for group in plan.groups for sid in group.step_ids]

@@ -1,4 +1,4 @@
-"""The daily reconcile run: the plan as a graph of phase subflows and step tasks, the board, the gates."""
+"""The daily reconcile run: the plan as a graph of phase (and track) subflows and step tasks, the board, the gates."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from prefect import allow_failure, flow, get_run_logger
 from prefect.client.schemas.objects import State
 from prefect.states import Completed, Failed
 
-from core.reports import state_name, step_message
+from core.reports import shown_steps, state_name, step_message
 from tasks.artifacts import publish_board
 from tasks.gates import sync_gates
 from tasks.notify import notify_bureaus
@@ -22,7 +22,7 @@ __all__ = ["phase_run", "reconcile"]
 
 @flow(name="phase", log_prints=False)
 def phase_run(steps: list[dict[str, Any]]) -> State:
-    """One phase: a task per step, each waiting on the steps it depends on within the phase."""
+    """One phase or track: a task per step, each waiting on the steps it depends on within it."""
     futures: dict[str, Any] = {}
     for step in steps:
         upstream = [allow_failure(futures[d]) for d in step["depends_on"] if d in futures]
@@ -62,15 +62,18 @@ def reconcile(as_of: date | None = None) -> State:
         logger.warning(notice)
     if not snap.workday:
         logger.info("%s 不是工作日：只更新看板，不发送通知", day)
-    for phase in plan.phases:
+    for group in plan.groups:
+        shown = shown_steps(plan, board, group.id, day)
+        if not shown:
+            continue
         steps = [{
             "id": sid,
             "title": plan.steps[sid].title,
             "depends_on": list(plan.steps[sid].depends_on),
             "status": board.steps[sid].status,
             "message": step_message(plan, board.steps[sid]),
-        } for sid in phase.step_ids]
-        phase_run.with_options(name=phase.title, flow_run_name=phase.title)(steps, return_state=True)
+        } for sid in shown]
+        phase_run.with_options(name=group.title, flow_run_name=group.title)(steps, return_state=True)
     publish_board(snap)
     gates = sync_gates(snap)
     notified = notify_bureaus(snap)

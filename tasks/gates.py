@@ -17,7 +17,7 @@ from prefect.client.schemas.objects import StateType
 from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
-from core.choices import parse_id, step_labels
+from core.choices import checkin_step_ids, parse_id, step_labels
 from core.plan import Plan
 from core.status import Board
 from tasks.snapshot import Snapshot
@@ -30,8 +30,8 @@ _LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PA
 
 
 def wanted_gates(plan: Plan, board: Board) -> list[str]:
-    """Steps that are open, unblocked and still owe a check-in, in plan order."""
-    return [sid for phase in plan.phases for sid in phase.step_ids if board.steps[sid].status in _AWAITING]
+    """Steps that are open, unblocked and still owe a check-in, in plan order (values and cases need no gate)."""
+    return [sid for sid in checkin_step_ids(plan) if board.steps[sid].status in _AWAITING]
 
 
 def gate_run_name(plan: Plan, step_id: str) -> str:
@@ -66,7 +66,7 @@ def sync_gates(snap: Snapshot) -> dict[str, Any]:
             return {"kept": False, "created": [], "cancelled": [], "live": []}
         live = live_gates(client, deployment.id)
         wanted = wanted_gates(plan, snap.board)
-        labels = dict(zip([sid for p in plan.phases for sid in p.step_ids], step_labels(plan), strict=True))
+        labels = dict(zip(checkin_step_ids(plan), step_labels(plan), strict=True))
         created, cancelled = [], []
         for sid, runs in live.items():
             extra = runs if sid not in wanted else runs[1:]  # no step ever keeps two gates

@@ -43,7 +43,7 @@ def snapshot(as_of: date) -> Snapshot:
     from core.events import Facts
     from core.status import Engine
     from db.engine import database_url, make_engine, make_sessionmaker
-    from db.repo import load_events
+    from db.repo import load_all_events
     from db.schema import EXPECTED_REVISION, schema_revision
 
     settings = get_settings()
@@ -57,7 +57,7 @@ def snapshot(as_of: date) -> Snapshot:
             from db.indicators import values_by_indicator
 
             with make_sessionmaker(engine)() as session:
-                events = load_events(session=session, plan_id=plan.id)
+                events = load_all_events(session=session, plan=plan)
                 values = values_by_indicator(session=session, plan_id=plan.id)
     finally:
         engine.dispose()
