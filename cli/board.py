@@ -82,7 +82,7 @@ def status(
     day = parse_day(as_of, "--as-of") if as_of else today(plan)
     board = engine.board(facts, day)
     _notices(engine)
-    library = _library(ctx, day.year) if events is None else None
+    library = library_for(ctx, day.year) if events is None else None
     if as_json:
         doc = board_document(plan, board)
         if library is not None:
@@ -97,7 +97,7 @@ def status(
         out.print(library_line(library), markup=False)
 
 
-def _library(ctx: Context, year: int) -> dict[str, object] | None:
+def library_for(ctx: Context, year: int) -> dict[str, object] | None:
     """Cases, projects and indicator verdicts from the database, for the board (None before init)."""
     if not ctx.schema_ready():
         return None

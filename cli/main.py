@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, indicators, library, notify, plan, run
+from cli import board, facts, indicators, library, meeting, notify, plan, run
 
 app = typer.Typer(
     name="liangshan",
@@ -31,6 +31,7 @@ app.add_typer(notify.app, name="notify")
 app.add_typer(indicators.app, name="indicator")
 app.add_typer(library.case_app, name="case")
 app.add_typer(library.project_app, name="project")
+app.add_typer(meeting.app, name="meeting")
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
 

@@ -258,6 +258,7 @@ class _Compiler:
                 quarter=quarter,
                 collect=spec.collect,  # type: ignore[arg-type]
                 theme=spec.theme,
+                pack=spec.pack,
             )
             out.append(_Instance(step, tuple(fill.text(d) for d in depends), path))
         return out

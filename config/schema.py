@@ -150,6 +150,7 @@ class StepSpec(_Spec):
         "indicator has a value for the step's year) or 'cases' (the theme has a case in the step's year). "
         "A collecting step takes its owners and deliverables from the indicator table or the theme.")
     theme: Id | None = Field(None, description="For collect: cases, the case theme's id (附件2).")
+    pack: bool = Field(False, description="A meeting: before it, a meeting pack (会议材料) is produced.")
     owners: tuple[Id, ...] = Field((), description="Responsible bureaus; the first leads. Required for check-in steps.")
     deliverables: tuple[DeliverableSpec, ...] = Field(
         (), description="What must be checked in before the step can close. Required for check-in steps."

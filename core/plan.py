@@ -109,6 +109,7 @@ class Step:
     quarter: int | None = None
     collect: Collect = "checkin"
     theme: str | None = None
+    pack: bool = False
 
     @property
     def lead(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from prefect import task
 
@@ -28,6 +29,7 @@ class Snapshot:
     events: tuple[Event, ...] = ()
     calendar: WorkdayCalendar | None = None
     indicator_values: dict[str, dict[int, IndicatorValue]] = field(default_factory=dict)
+    library: dict[str, Any] | None = None
 
     @property
     def facts(self) -> int:
@@ -53,12 +55,16 @@ def snapshot(as_of: date) -> Snapshot:
     try:
         events: list[Event] = []
         values: dict[str, dict[int, IndicatorValue]] = {}
+        library = None
         if schema_revision(engine) == EXPECTED_REVISION:
+            from core.reports import library_summary
             from db.indicators import values_by_indicator
+            from db.library import library_facts
 
             with make_sessionmaker(engine)() as session:
                 events = load_all_events(session=session, plan=plan)
                 values = values_by_indicator(session=session, plan_id=plan.id)
+                library = library_summary(plan, as_of.year, *library_facts(session=session, plan=plan, year=as_of.year))
     finally:
         engine.dispose()
     board = Engine(plan, calendar).board(Facts(events), as_of)
@@ -66,7 +72,7 @@ def snapshot(as_of: date) -> Snapshot:
     for event in events:
         counts[event.step] = counts.get(event.step, 0) + 1
     return Snapshot(plan, board, calendar.is_workday(as_of), counts, tuple(calendar.notices), tuple(events), calendar,
-                    values)
+                    values, library)
 
 
 @task(name="load_snapshot", task_run_name="载入计划和报送记录")

@@ -1,0 +1,128 @@
+"""The meeting pack (会议材料) for a dispatch meeting: what the office discusses, in one document.
+
+Before each dispatch meeting (a step with ``pack: true``, e.g. ``meetings.2026q4``) the office
+needs the board in brief, the overdue steps, the indicator values still owed (by bureau), the
+cases per theme, the project totals and the indicators off target. Pure: the caller passes the
+board, the indicator values and the library summary (see :func:`core.reports.library_summary`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from core.indicators import IndicatorValue, judge
+from core.plan import Plan
+from core.serialize import LIGHT_EMOJI, STATUS_ZH
+from core.status import Board
+
+__all__ = ["current_meeting", "meeting_pack"]
+
+
+def current_meeting(plan: Plan, board: Board) -> str | None:
+    """The meeting the office is preparing: this period's, else the next one, else the last one.
+
+    Earlier meetings never held are not skipped silently: they are among the overdue steps.
+    """
+    meetings = sorted((sid for sid in plan.steps if plan.steps[sid].pack), key=lambda s: plan.steps[s].window.start)
+    day = board.as_of
+    now = [sid for sid in meetings if plan.steps[sid].window.start <= day <= board.steps[sid].due]
+    later = [sid for sid in meetings if plan.steps[sid].window.start > day]
+    found = now or later or meetings[-1:]
+    return found[0] if found else None
+
+
+def meeting_pack(plan: Plan, board: Board, meeting: str, values: Mapping[str, Mapping[int, IndicatorValue]],
+                 library: Mapping[str, Any] | None) -> str:
+    """The pack in Markdown (Chinese), as of the board's day."""
+    step = plan.steps[meeting]
+    st = board.steps[meeting]
+    lines = [f"# {step.title}：会议材料",
+             f"截至 **{board.as_of}**；会议时间窗口 {step.window.start} 至 {st.due}（{STATUS_ZH[st.status]}）。", ""]
+    lines += _progress(plan, board)
+    lines += _overdue(plan, board)
+    lines += _upcoming(plan, board)
+    lines += _values_owed(plan, board)
+    lines += _verdicts(plan, values)
+    lines += _library(plan, library)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _progress(plan: Plan, board: Board) -> list[str]:
+    lines = ["## 一、总体进展", "", "| 阶段 | 灯 | 状态 | 完成 |", "|---|---|---|---|"]
+    for group in plan.groups:
+        ph = board.phases.get(group.id) or board.tracks[group.id]
+        lines.append(f"| {group.title} | {LIGHT_EMOJI[ph.light]} | {STATUS_ZH[ph.status]} | {ph.done}/{ph.total} |")
+    if board.end is not None:
+        end = board.end
+        tail = f"，推迟 {end.late_days} 天" if end.late_days else "，按期"
+        lines += ["", f"最后一步“{plan.steps[end.step].title}”截止 {end.due}，预计 {end.forecast_due}{tail}。"]
+    return [*lines, ""]
+
+
+def _owners(plan: Plan, sid: str) -> str:
+    return "、".join(plan.bureau_name(b) for b in plan.steps[sid].owners)
+
+
+def _overdue(plan: Plan, board: Board) -> list[str]:
+    late = sorted((st for st in board.steps.values() if st.light == "red"), key=lambda s: -s.overdue_workdays)
+    lines = ["## 二、逾期事项", ""]
+    lines += [f"- 🔴 {plan.steps[st.id].title}（{st.id}）：逾期 {st.overdue_workdays} 个工作日，截止 {st.due}，"
+              f"{'受阻于 ' + '、'.join(st.blocked_by) + '，' if st.blocked_by else ''}责任单位：{_owners(plan, st.id)}"
+              for st in late] or ["- 无"]
+    return [*lines, ""]
+
+
+def _upcoming(plan: Plan, board: Board, days: int = 45) -> list[str]:
+    until = board.as_of + timedelta(days=days)
+    soon = sorted((st for st in board.steps.values()
+                   if st.status not in ("done", "overdue") and board.as_of <= st.due <= until), key=lambda s: s.due)
+    lines = [f"## 三、{days} 天内到期", ""]
+    lines += [f"- {st.due}：{plan.steps[st.id].title}（{st.id}），{STATUS_ZH[st.status]}，责任单位：{_owners(plan, st.id)}"
+              for st in soon] or ["- 无"]
+    return [*lines, ""]
+
+
+def _values_owed(plan: Plan, board: Board) -> list[str]:
+    lines = ["## 四、尚未报送的指标数值", ""]
+    for sid in plan.topo_order:
+        step, st = plan.steps[sid], board.steps[sid]
+        if step.collect != "indicators" or st.status in ("done", "not_open"):
+            continue
+        owed: dict[str, list[str]] = {}
+        for d in step.deliverables:
+            if d.id in st.missing:
+                for bureau in d.owed_by(step.owners):
+                    owed.setdefault(bureau, []).append(d.id)
+        lines.append(f"**{step.title}**（{sid}，截止 {st.due}）：尚缺 {len(st.missing)} 项")
+        lines += [f"- {plan.bureau_name(b)}：{'、'.join(ids)}" for b, ids in owed.items()]
+        lines.append("")
+    return lines if len(lines) > 2 else [*lines, "- 无", ""]
+
+
+def _verdicts(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValue]]) -> list[str]:
+    years = sorted({y for per in values.values() for y in per})
+    if not years:
+        return ["## 五、指标达标情况", "", "- 尚无指标数值", ""]
+    year = years[-1]
+    verdicts = [judge(ind, year, values.get(ind.id, {})) for ind in plan.indicators]
+    counts = {k: sum(v.verdict == k for v in verdicts) for k in ("met", "not_met", "no_data")}
+    lines = [f"## 五、指标达标情况（{year}年）", "",
+             f"达标 {counts['met']} 项，未达标 {counts['not_met']} 项，无数据 {counts['no_data']} 项。", ""]
+    titles = {ind.id: ind.title for ind in plan.indicators}
+    lines += [f"- 未达标：{v.indicator} {titles[v.indicator]}：{v.reason}" for v in verdicts if v.verdict == "not_met"]
+    return [*lines, ""]
+
+
+def _library(plan: Plan, library: Mapping[str, Any] | None) -> list[str]:
+    if library is None:
+        return ["## 六、典型案例与项目库", "", "- 数据库尚未初始化", ""]
+    year = library["year"]
+    lines = [f"## 六、典型案例（{year}年）", "", "| 主题 | 案例数 |", "|---|---|"]
+    lines += [f"| {LIGHT_EMOJI[c['light']]} {c['theme']} {c['title']} | {c['count']} |" for c in library["cases"]]
+    money = library["projects"]
+    lines += ["", f"## 七、项目库（{year}年）", "",
+              f"计划投资 {money['planned']:g} 万元，实际完成 {money['actual']:g} 万元"
+              + (f"（完成 {100 * money['actual'] / money['planned']:.1f}%）" if money["planned"] else "") + "。", ""]
+    return lines
