@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
@@ -32,6 +34,25 @@ def _value(text: str, flag: bool) -> float:
         fail(f"数值“{text}”不是数字 / {text!r} is not a number")
 
 
+def _when(raw: object, where: str) -> datetime | None:
+    """When the value happened: a YAML date (noon in Beijing), a datetime (naive means Beijing) or nothing."""
+    if raw is None:
+        return None
+    beijing = ZoneInfo("Asia/Shanghai")
+    if isinstance(raw, datetime):
+        when = raw if raw.tzinfo else raw.replace(tzinfo=beijing)
+    elif isinstance(raw, date):
+        when = datetime.combine(raw, time(12), beijing)
+    else:
+        try:
+            when = datetime.combine(date.fromisoformat(str(raw)), time(12), beijing)
+        except ValueError:
+            fail(f"{where}：日期“{raw}”应为 YYYY-MM-DD / a date is YYYY-MM-DD")
+    if when.date() > datetime.now(beijing).date():
+        fail(f"{where}：日期 {when.date()} 在未来 / {when.date()} is in the future")
+    return when
+
+
 @app.command("record")
 def record(
     indicator: Annotated[str, typer.Argument(help="指标编号，如 2b / indicator id.")],
@@ -42,6 +63,7 @@ def record(
     file: Annotated[list[Path] | None, typer.Option("--file", help="证明材料，可重复 / evidence.")] = None,
     target: Annotated[float | None, typer.Option("--target", help="上级下达的当年考核目标 / assigned target.")] = None,
     unit: Annotated[str | None, typer.Option("--unit", help="单位，应与指标一致 / unit.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="报送日期 YYYY-MM-DD，默认现在 / when reported.")] = None,
     plan_file: PlanOpt = None,
 ) -> None:
     """报送某指标某年度的数值 / record an indicator's value for a year."""
@@ -51,7 +73,8 @@ def record(
     ctx = Context.ready(plan_file)
     spec = next((i for i in ctx.plan.indicators if i.id == indicator), None)
     flag = spec is not None and spec.rule.kind in ("achieved", "established")
-    request = ValueRequest(indicator, year, _value(value, flag), by, unit, source, tuple(file or ()), target)
+    request = ValueRequest(indicator, year, _value(value, flag), by, unit, source, tuple(file or ()), target,
+                           _when(at, "--at"))
     try:
         after = record_value(ctx.sessions, ctx.plan, ctx.home, actor(), request)
     except Refusal as exc:
@@ -61,7 +84,8 @@ def record(
 
 @app.command("import")
 def import_values(
-    values_file: Annotated[Path, typer.Argument(help="YAML：values: [{indicator, year, value, by, source, target, files}]")],
+    values_file: Annotated[Path, typer.Argument(
+        help="YAML：values: [{indicator, year, value, by, source, target, files, at}]")],
     plan_file: PlanOpt = None,
 ) -> None:
     """导入基准值和往年数值（全部成功或全部不写入）/ import baselines and past years, all or nothing."""
@@ -88,7 +112,8 @@ def import_values(
             files = tuple(values_file.resolve().parent / f for f in row.get("files") or ())
             requests.append(ValueRequest(ind, int(row["year"]), value, str(row["by"]), row.get("unit"),
                                          str(row.get("source", "")), files,
-                                         float(row["target"]) if row.get("target") is not None else None))
+                                         float(row["target"]) if row.get("target") is not None else None,
+                                         _when(row.get("at"), f"{values_file}: 第 {n} 条 at")))
         except (KeyError, TypeError, ValueError) as exc:
             fail(f"{values_file}: 第 {n} 条数值有误（{exc}）：需要 indicator、year、value、by / value #{n} is malformed")
     try:

@@ -88,9 +88,13 @@ def _format_path(path: Iterable[str | int]) -> str:
 
 def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[FileProblem]:
     problems: dict[str, FileProblem] = {}
-    for err in exc.errors():
+    errors = exc.errors()
+    faulty = [tuple(p for p in e["loc"] if p not in _UNION_TAGS) for e in errors if e["type"] != "too_short"]
+    for err in errors:
         loc = tuple(p for p in err["loc"] if p not in _UNION_TAGS)
         kind = err["type"]
+        if kind == "too_short" and any(f[:len(loc)] == loc and len(f) > len(loc) for f in faulty):
+            continue  # pydantic also calls a list empty when its only items are faulty: the items say why
         # A missing or unknown key is not in the file's positions; show its full path anyway.
         shown = loc if kind in ("missing", "extra_forbidden") else located.nearest(loc) or loc
         pos = located.position(loc)
@@ -103,6 +107,8 @@ def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[
         en = err["msg"]
         if kind == "extra_forbidden":
             zh = f"未知字段“{loc[-1]}”（可能拼写有误）"
+        if kind == "literal_error":
+            zh, fix = "取值不在可选范围内", f"可选 / one of: {err.get('ctx', {}).get('expected', '')}"
         problems[key] = _problem(file, pos.line, pos.column, key, zh, en, fix)
     return list(problems.values())
 
@@ -256,7 +262,7 @@ class _Compiler:
                 series=spec.id if suffix is not None else None,
                 year=year,
                 quarter=quarter,
-                collect=spec.collect,  # type: ignore[arg-type]
+                collect=spec.collect,
                 theme=spec.theme,
                 pack=spec.pack,
             )

@@ -9,7 +9,7 @@ with its line and column.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -120,7 +120,7 @@ class DeliverableSpec(_Spec):
 class RepeatSpec(_Spec):
     """Repetition of a step every year or every quarter over a range of years, both ends included."""
 
-    every: str = Field("year", pattern="^(year|quarter)$", description="'year' or 'quarter'.")
+    every: Literal["year", "quarter"] = Field("year", description="'year' or 'quarter'.")
     from_year: int = Field(alias="from", ge=2000, le=2100, description="First year, included.")
     to_year: int = Field(alias="to", ge=2000, le=2100, description="Last year, included.")
     from_quarter: int = Field(1, ge=1, le=4, description="For every: quarter, the first year's first quarter.")
@@ -144,8 +144,8 @@ class StepSpec(_Spec):
                    "'.<year>q<n>') per instance. A track's recurring step may be named as the track itself.")
     title: Text = Field(description="The step in the plan's own words.")
     description: str = Field("", description="The seed's fuller text for the step.")
-    collect: str = Field(
-        "checkin", pattern="^(checkin|indicators|cases)$",
+    collect: Literal["checkin", "indicators", "cases"] = Field(
+        "checkin",
         description="How the step closes: 'checkin' (deliverables are checked in), 'indicators' (every "
         "indicator has a value for the step's year) or 'cases' (the theme has a case in the step's year). "
         "A collecting step takes its owners and deliverables from the indicator table or the theme.")

@@ -70,6 +70,31 @@ CASES = [
         "重复的责任单位 id“water”",
         id="duplicate-bureau",
     ),
+    pytest.param(
+        '        theme: "3"\n',
+        '        theme: "33"\n',
+        "未知的案例主题“33”",
+        id="case-collection-unknown-theme",
+    ),
+    pytest.param(
+        "        collect: indicators\n",
+        "        collect: indicators\n        owners: [eco]\n",
+        "collect: indicators 的步骤由指标表生成 owners，不能另写",
+        id="indicator-collection-with-owners",
+    ),
+    pytest.param(
+        "        collect: indicators\n",
+        "        collect: indicator\n",
+        "取值不在可选范围内",
+        id="unknown-collect",
+    ),
+    pytest.param(
+        "        repeat: {every: quarter, from: 2024, from_quarter: 2, to: 2029}\n",
+        "        repeat: {every: quarter, from: 2024, from_quarter: 2, to: 2029}\n"
+        "        instances: {2024q1: {window: 2024年3月}}\n",
+        "2024q1 不在重复范围内",
+        id="quarter-instance-outside-repeat",
+    ),
 ]
 
 
@@ -180,3 +205,13 @@ def test_compiled_plan_cache_follows_the_file(huyi_text: str, tmp_path: Path) ->
                                       "owners: [gvo, eco]\n        depends_on: [mobilize.work-plan]"), encoding="utf-8")
     broken, problems = load_plan_cached(path, cache)
     assert broken is None and "未知的责任单位“gvo”" in problems[0].zh
+
+
+def test_check_in_step_without_owners(huyi_text: str, tmp_path: Path) -> None:
+    """A meeting (a check-in step) with no owners is refused at the step, saying what to add."""
+    path, _ = _break(huyi_text, "        owners: [office]\n        deliverables:\n          - {id: minutes,",
+                     "        deliverables:\n          - {id: minutes,", tmp_path)
+    _, problems = check_plan(path)
+    (problem,) = [p for p in problems if p.severity == "error"]
+    assert problem.path == "tracks[2].steps[0].owners" and "报送类步骤必须写 owners" in problem.zh
+    assert huyi_text.split("\n")[problem.line - 1].strip() == "- id: meetings"
