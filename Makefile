@@ -30,9 +30,10 @@ RUN_HOME ?= .liangshan-example
 
 run: install
 	@echo "==> 运行：初始化示例库、导入示例进展、运行一次每日重算 / run: example home, sample history, one reconcile"
-	@echo "    (示例数据 example data: config/examples/huyi-sample-events.yaml, home $(RUN_HOME))"
+	@echo "    (示例数据 example data: config/examples/huyi-sample-{events,indicators}.yaml, home $(RUN_HOME))"
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan init
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan import config/examples/huyi-sample-events.yaml
+	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan indicator import config/examples/huyi-sample-indicators.yaml
 	@# tick exits 1 when steps are overdue: a finding, not a failure of the run
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan tick; rc=$$?; [ $$rc -le 1 ]
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan status

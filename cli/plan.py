@@ -11,7 +11,7 @@ from rich.tree import Tree
 
 from cli.common import fail, load_plan_or_exit, out, plan_path, print_problems
 from config.loader import check_plan
-from core.plan import Plan
+from core.plan import COLLECT_ZH, Plan
 from core.serialize import plan_document
 
 app = typer.Typer(help="计划文件：校验与查看 / the plan file: validate and show.", no_args_is_help=True)
@@ -34,7 +34,7 @@ def validate(path: PathArg = None) -> None:
     warnings = len(problems)
     out.print(
         f"计划有效 / plan is valid: {plan.title}（{file}）\n"
-        f"{len(plan.phases)} 个阶段、{len(plan.steps)} 个步骤、{len(plan.indicators)} 项指标、"
+        f"{len(plan.phases)} 个阶段、{len(plan.tracks)} 项常态化工作、{len(plan.steps)} 个步骤、{len(plan.indicators)} 项指标、"
         f"{len(plan.case_themes)} 个案例主题、{len(plan.assumptions)} 处假设、{warnings} 条警告"
     )
 
@@ -62,7 +62,7 @@ def _names(plan: Plan, ids: tuple[str, ...]) -> str:
 
 def _tree(plan: Plan) -> Tree:
     root = Tree(f"[bold]{plan.title}[/bold]")
-    for phase in plan.phases:
+    for phase in plan.groups:
         branch = root.add(
             f"[bold cyan]{phase.title}[/bold cyan] [dim]{phase.id}[/dim]  "
             f"{phase.window.start:%Y-%m-%d} 至 {phase.window.due:%Y-%m-%d}"
@@ -74,7 +74,10 @@ def _tree(plan: Plan) -> Tree:
                 + ("  [magenta]需审核[/magenta]" if step.review else "")
             )
             node.add(f"责任单位：{_names(plan, step.owners)}")
-            node.add("成果：" + "；".join(d.title for d in step.deliverables))
+            if step.collected:
+                node.add(f"自动完成：录入{COLLECT_ZH[step.collect]}（{len(step.deliverables)} 项）")
+            else:
+                node.add("成果：" + "；".join(d.title for d in step.deliverables))
             if step.depends_on:
                 node.add("前置：" + "、".join(step.depends_on))
     return root

@@ -27,8 +27,8 @@ def on_time_history(plan: Plan, calendar: WorkdayCalendar, until: date | None = 
     events: list[Event] = []
     for sid in plan.topo_order:
         step = plan.steps[sid]
-        if any(d not in done for d in step.depends_on):
-            continue
+        if step.collected or any(d not in done for d in step.depends_on):
+            continue  # values and cases close collecting steps, not check-ins
         target = calendar.add_workdays(calendar.next_workday(step.window.due), -lead_days)
         earliest = max([step.window.start, *(done[d] + timedelta(days=1) for d in step.depends_on)])
         day = calendar.next_workday(max(target, earliest))

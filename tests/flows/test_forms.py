@@ -29,7 +29,9 @@ def test_form_choices_are_the_plans_chinese_names() -> None:
     schema = checkin.parameters.model_dump()
     props = schema["properties"]
     steps = props["step"].get("enum") or props["step"]["anyOf"][0]["enum"]
-    assert "研究制定工作方案（mobilize.work-plan）" in steps and len(steps) == 22
+    assert "研究制定工作方案（mobilize.work-plan）" in steps and "2026年第四季度调度会议（meetings.2026q4）" in steps
+    assert len(steps) == 22 + 23  # the phases' steps and the meetings; values and cases are not checked in
+    assert not [s for s in steps if "（indicators." in s or "（cases." in s]
     bureaus = props["bureau"].get("enum") or props["bureau"]["anyOf"][0]["enum"]
     assert "市生态环境局鄠邑分局（eco）" in bureaus and len(bureaus) == 21
     assert parse_id("研究制定工作方案（mobilize.work-plan）") == "mobilize.work-plan"

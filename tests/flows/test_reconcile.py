@@ -26,6 +26,7 @@ from tasks.artifacts import artifact_keys
 
 PHASE_TITLES = ["动员部署阶段", "实施方案编制阶段", "组织申报阶段", "建设实施阶段", "评估总结阶段"]
 SAMPLE = Path(DEFAULT_PLAN).parent.parent / "examples" / "huyi-sample-events.yaml"
+SAMPLE_VALUES = SAMPLE.with_name("huyi-sample-indicators.yaml")
 
 
 def _graph(flow_run_id: Any) -> tuple[list[Any], list[Any]]:
@@ -43,11 +44,13 @@ def test_reconcile_graph_is_the_plan(home: Path) -> None:
     state = reconcile(as_of=date(2024, 4, 23), return_state=True)
     assert state.is_failed() and state.name == "1项逾期"  # only the work plan is overdue; the rest wait on it
     children, tasks = _graph(state.state_details.flow_run_id)
-    assert sorted(c.name for c in children) == sorted(PHASE_TITLES)
+    # the meetings track shows the one meeting open on 04-23; the collections have not opened
+    assert sorted(c.name for c in children) == sorted([*PHASE_TITLES, "调度会议"])
     plan = load_plan(DEFAULT_PLAN)
     steps = [t for t in tasks if t.name.split(" ")[0] in plan.steps]
-    assert len(steps) == len(plan.steps) == 22
+    assert len(steps) == 22 + 1
     names = {t.name.split(" ")[0]: t for t in steps}
+    assert names["meetings.2024q2"].state.name == "待报送"
     assert names["mobilize.work-plan"].name == "mobilize.work-plan 研究制定工作方案"
     assert (names["mobilize.work-plan"].state.type.value, names["mobilize.work-plan"].state.name) == ("FAILED", "逾期")
     assert names["draft.survey"].state.name == "受阻"
@@ -56,14 +59,20 @@ def test_reconcile_graph_is_the_plan(home: Path) -> None:
     assert "等待前置步骤" in names["draft.survey"].state.message
 
 
-def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> None:
-    """With the example history, 2026-11-28 has nothing overdue; the artifacts carry the board and the verdicts."""
+def test_reconcile_with_history_publishes_the_board(home: Path) -> None:
+    """With the example history, 2026-11-28 has only the case collections overdue (the example has no cases);
+    the artifacts carry the board, the verdicts and the meeting pack."""
     runner = CliRunner()
     assert runner.invoke(app, ["import", str(SAMPLE)]).exit_code == 0
-    assert runner.invoke(app, ["indicator", "record", "2b", "--year", "2025", "--value", "92", "--by", "eco"]).exit_code == 0
+    assert runner.invoke(app, ["indicator", "import", str(SAMPLE_VALUES)]).exit_code == 0
+    assert runner.invoke(app, ["indicator", "record", "2b", "--year", "2025", "--value", "92", "--by", "eco",
+                               "--at", "2026-02-11"]).exit_code == 0
     state = reconcile(as_of=date(2026, 11, 28), return_state=True)
-    assert state.is_completed() and state.name == "全部按期"
+    assert state.is_failed() and state.name == "16项逾期"
     report = state.result()
+    overdue = sorted(s for s, name in report["steps"].items() if name == "逾期")
+    assert overdue == sorted(f"cases.{t}.{y}" for t in range(1, 9) for y in (2024, 2025))
+    assert report["steps"]["indicators.2025"] == "已完成" and report["steps"]["meetings.2026q3"] == "已完成"
     assert report["steps"]["build.annual-plan.2026"] == "已完成"
     assert report["steps"]["build.annual-summary.2026"] == "未开始"
     assert report["steps"]["build.leadership"] == "待报送"
@@ -82,6 +91,8 @@ def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> 
     verdicts = found[keys["indicators"]].data
     verdict_rows = json.loads(verdicts) if isinstance(verdicts, str) else verdicts
     assert {"编号": "2b", "评价": "达标"}.items() <= next(r for r in verdict_rows if r["编号"] == "2b").items()
+    pack = str(found[keys["meeting-pack"]].data)
+    assert pack.startswith("# 2026年第四季度调度会议：会议材料") and "征集2024年典型案例" in pack
 
 
 def test_tick_reports_every_step(home: Path) -> None:
