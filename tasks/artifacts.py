@@ -6,7 +6,7 @@ from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
 from core.meeting import current_meeting, meeting_pack
-from core.reports import board_rows, indicator_rows, progress, summary_markdown
+from core.reports import board_rows, indicator_rows, library_line, progress, summary_markdown
 from tasks.snapshot import Snapshot
 
 __all__ = ["artifact_keys", "publish_board"]
@@ -24,8 +24,10 @@ def publish_board(snap: Snapshot) -> dict[str, str]:
     keys = artifact_keys(snap.plan.id)
     as_of = snap.board.as_of
     create_table_artifact(board_rows(snap.plan, snap.board), key=keys["board"], description=f"进展看板（截至 {as_of}）")
-    create_markdown_artifact(summary_markdown(snap.plan, snap.board, workday=snap.workday), key=keys["summary"],
-                             description=f"进展摘要（截至 {as_of}）")
+    summary = summary_markdown(snap.plan, snap.board, workday=snap.workday)
+    if snap.library is not None:  # cases per theme, project investment, indicator verdicts of the year
+        summary += "\n\n## 典型案例、项目库与指标\n" + "\n".join(f"- {line}" for line in library_line(snap.library).split("\n"))
+    create_markdown_artifact(summary, key=keys["summary"], description=f"进展摘要（截至 {as_of}）")
     create_progress_artifact(progress(snap.board), key=keys["progress"], description=f"完成比例（截至 {as_of}）")
     year, rows = indicator_rows(snap.plan, snap.indicator_values)
     if rows:

@@ -87,6 +87,7 @@ def test_reconcile_with_history_publishes_the_board(home: Path) -> None:
     rows = json.loads(table) if isinstance(table, str) else table
     assert any(r["步骤"] == "制定2026年度工作计划（build.annual-plan.2026）" and r["状态"] == "已完成" for r in rows)
     assert "截至 **2026-11-28**" in str(found[keys["summary"]].data)
+    assert "典型案例（2026年）：共 0 个，🟡 主题 1、2、3、4、5、6、7、8 尚无案例" in str(found[keys["summary"]].data)
     assert 0 < float(found[keys["progress"]].data) < 100
     verdicts = found[keys["indicators"]].data
     verdict_rows = json.loads(verdicts) if isinstance(verdicts, str) else verdicts
