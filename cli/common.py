@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import NoReturn
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.console import Console
@@ -14,7 +16,7 @@ from config.loader import check_plan, load_plan_cached
 from config.settings import get_settings
 from core.plan import Plan
 
-__all__ = ["err", "fail", "load_plan_or_exit", "out", "plan_path", "print_problems"]
+__all__ = ["err", "fail", "load_plan_or_exit", "out", "parse_when", "plan_path", "print_problems"]
 
 # Piped output (a log, a file) gets a wide page instead of rich's 80 columns, so that long Chinese
 # titles are not cut mid-word.
@@ -56,3 +58,24 @@ def load_plan_or_exit(path: Path | None) -> Plan:
         fail(f"计划文件有 {count} 处错误，未做任何改动 / the plan has {count} error(s); nothing was done")
     return plan
 
+
+def parse_when(raw: object, where: str) -> datetime | None:
+    """When something happened (a value reported, a case contributed), never in the future.
+
+    A date means noon in Beijing; a naive datetime is Beijing time; None means "now" to the caller.
+    """
+    if raw is None:
+        return None
+    beijing = ZoneInfo("Asia/Shanghai")
+    if isinstance(raw, datetime):
+        when = raw if raw.tzinfo else raw.replace(tzinfo=beijing)
+    elif isinstance(raw, date):
+        when = datetime.combine(raw, time(12), beijing)
+    else:
+        try:
+            when = datetime.combine(date.fromisoformat(str(raw)), time(12), beijing)
+        except ValueError:
+            fail(f"{where}：日期“{raw}”应为 YYYY-MM-DD / a date is YYYY-MM-DD")
+    if when.date() > datetime.now(beijing).date():
+        fail(f"{where}：日期 {when.date()} 在未来 / {when.date()} is in the future")
+    return when

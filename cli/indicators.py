@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, time
 from pathlib import Path
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from cli.common import fail, out
+from cli.common import fail, out, parse_when
 from cli.context import Context, actor, exit_refused
 
 app = typer.Typer(help="指标（附件1）：报送数值、导入、评价 / indicators: record, import, report.", no_args_is_help=True)
@@ -32,25 +30,6 @@ def _value(text: str, flag: bool) -> float:
         return float(text.rstrip("%"))
     except ValueError:
         fail(f"数值“{text}”不是数字 / {text!r} is not a number")
-
-
-def _when(raw: object, where: str) -> datetime | None:
-    """When the value happened: a YAML date (noon in Beijing), a datetime (naive means Beijing) or nothing."""
-    if raw is None:
-        return None
-    beijing = ZoneInfo("Asia/Shanghai")
-    if isinstance(raw, datetime):
-        when = raw if raw.tzinfo else raw.replace(tzinfo=beijing)
-    elif isinstance(raw, date):
-        when = datetime.combine(raw, time(12), beijing)
-    else:
-        try:
-            when = datetime.combine(date.fromisoformat(str(raw)), time(12), beijing)
-        except ValueError:
-            fail(f"{where}：日期“{raw}”应为 YYYY-MM-DD / a date is YYYY-MM-DD")
-    if when.date() > datetime.now(beijing).date():
-        fail(f"{where}：日期 {when.date()} 在未来 / {when.date()} is in the future")
-    return when
 
 
 @app.command("record")
@@ -74,7 +53,7 @@ def record(
     spec = next((i for i in ctx.plan.indicators if i.id == indicator), None)
     flag = spec is not None and spec.rule.kind in ("achieved", "established")
     request = ValueRequest(indicator, year, _value(value, flag), by, unit, source, tuple(file or ()), target,
-                           _when(at, "--at"))
+                           parse_when(at, "--at"))
     try:
         after = record_value(ctx.sessions, ctx.plan, ctx.home, actor(), request)
     except Refusal as exc:
@@ -113,7 +92,7 @@ def import_values(
             requests.append(ValueRequest(ind, int(row["year"]), value, str(row["by"]), row.get("unit"),
                                          str(row.get("source", "")), files,
                                          float(row["target"]) if row.get("target") is not None else None,
-                                         _when(row.get("at"), f"{values_file}: 第 {n} 条 at")))
+                                         parse_when(row.get("at"), f"{values_file}: 第 {n} 条 at")))
         except (KeyError, TypeError, ValueError) as exc:
             fail(f"{values_file}: 第 {n} 条数值有误（{exc}）：需要 indicator、year、value、by / value #{n} is malformed")
     try:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from cli.common import out
+from cli.common import fail, out, parse_when
 from cli.context import Context, actor, exit_refused
 
 case_app = typer.Typer(help="典型案例（附件2）/ typical cases.", no_args_is_help=True)
@@ -33,6 +33,7 @@ def case_add(
     title: Annotated[str, typer.Option("--title", help="案例标题 / title.")],
     summary: Annotated[str, typer.Option("--summary", help="简介 / summary.")] = "",
     year: Annotated[int | None, typer.Option("--year", help="年度，默认今年 / year.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="报送日期 YYYY-MM-DD，默认现在 / when contributed.")] = None,
     file: FilesOpt = None,
     plan_file: PlanOpt = None,
 ) -> None:
@@ -41,13 +42,45 @@ def case_add(
     from db.records import Refusal
 
     ctx = Context.ready(plan_file)
+    request = CaseRequest(theme, by, title, year or _this_year(), summary, tuple(file or ()), parse_when(at, "--at"))
     try:
-        after = add_case(ctx.sessions, ctx.plan, ctx.home, actor(),
-                         CaseRequest(theme, by, title, year or _this_year(), summary, tuple(file or ())))
+        after = add_case(ctx.sessions, ctx.plan, ctx.home, actor(), request)
     except Refusal as exc:
         exit_refused(exc)
     out.print(f"已登记案例 recorded: 主题 {after['theme']} 《{after['title']}》（{after['year']}），附件 {len(after['files'])} 个",
               markup=False)
+
+
+@case_app.command("import")
+def case_import(
+    cases_file: Annotated[Path, typer.Argument(help="YAML：cases: [{theme, by, title, year, summary, at, files}]")],
+    plan_file: PlanOpt = None,
+) -> None:
+    """导入典型案例（全部成功或全部不写入）/ import cases, all or nothing."""
+    import yaml
+
+    from db.library import CaseRequest, add_cases
+    from db.records import Refusal
+
+    ctx = Context.ready(plan_file)
+    try:
+        data = yaml.safe_load(cases_file.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        fail(f"{cases_file}: 无法读取 / cannot read: {exc}")
+    requests = []
+    for n, row in enumerate(data.get("cases") or [], start=1):
+        try:
+            files = tuple(cases_file.resolve().parent / f for f in row.get("files") or ())
+            requests.append(CaseRequest(str(row["theme"]), str(row["by"]), str(row["title"]), int(row["year"]),
+                                        str(row.get("summary", "")), files,
+                                        parse_when(row.get("at"), f"{cases_file}: 第 {n} 个案例 at")))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            fail(f"{cases_file}: 第 {n} 个案例有误（{exc}）：需要 theme、by、title、year / case #{n} is malformed")
+    try:
+        written = add_cases(ctx.sessions, ctx.plan, ctx.home, actor(), requests)
+    except Refusal as exc:
+        exit_refused(exc)
+    out.print(f"已导入 {len(written)} 个案例 / {len(written)} cases imported", markup=False)
 
 
 @case_app.command("list")

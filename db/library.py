@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from db.indicators import plan_years
 from db.models import CaseRow, ProjectRow, RecordFile, utcnow
 from db.records import INVALID, Refusal, archive_or_refuse
 
-__all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "case_counts", "library_facts", "list_cases",
+__all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "add_cases", "case_counts", "library_facts", "list_cases",
            "list_projects", "project_totals", "save_project"]
 
 PROJECT_STATUS = {"planned": "计划", "in_progress": "在建", "completed": "完成", "cancelled": "取消"}
@@ -32,6 +33,7 @@ class CaseRequest:
     year: int
     summary: str = ""
     files: tuple[Path, ...] = ()
+    at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +70,39 @@ def _attach(session: Session, kind: str, record_id: int, files: list[Any]) -> No
 
 def add_case(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: str, request: CaseRequest) -> dict[str, Any]:
     """Record a typical case with its pictures and documents, in one transaction."""
+    return add_cases(sessions, plan, home, actor, [request])[0]
+
+
+def add_cases(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: str,
+              requests: list[CaseRequest]) -> list[dict[str, Any]]:
+    """Record cases all or nothing: every one is checked (and its files archived) before any is written."""
+    checked = []
+    for n, request in enumerate(requests, start=1):
+        try:
+            checked.append((_check_case(plan, request), request, archive_or_refuse(home, request.files)))
+        except Refusal as exc:
+            if len(requests) == 1:
+                raise
+            raise Refusal(exc.code, f"第 {n} 个案例：{exc.zh}", f"case #{n}: {exc.en}") from exc
+    written = []
+    with sessions.begin() as session:
+        for theme, request, files in checked:
+            row = CaseRow(plan_id=plan.id, theme_id=theme, bureau=request.by, title=request.title.strip(),
+                          summary=request.summary, year=request.year, happened_at=request.at or utcnow(),
+                          recorded_by=actor)
+            session.add(row)
+            session.flush()
+            _attach(session, "case", row.id, files)
+            after = {"id": row.id, "theme": theme, "bureau": request.by, "title": row.title, "year": row.year,
+                     "at": row.happened_at.isoformat(), "files": [f.original_name for f in files]}
+            repo.add_audit(session=session, actor=actor, action="case_add", plan_id=plan.id, entity="case",
+                           entity_id=f"theme-{theme}/{row.id}", after=after)
+            written.append(after)
+    return written
+
+
+def _check_case(plan: Plan, request: CaseRequest) -> str:
+    """The case's theme id, or a Refusal naming what is wrong."""
     theme = next((t for t in plan.case_themes if t.id == request.theme), None)
     if theme is None:
         raise Refusal(INVALID, f"附件2中没有主题“{request.theme}”；可选：1-{len(plan.case_themes)}",
@@ -76,18 +111,7 @@ def add_case(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: str
     _check_year(plan, request.year)
     if not request.title.strip():
         raise Refusal(INVALID, "案例必须有标题（--title）", "a case needs a title")
-    files = archive_or_refuse(home, request.files)
-    with sessions.begin() as session:
-        row = CaseRow(plan_id=plan.id, theme_id=theme.id, bureau=request.by, title=request.title.strip(),
-                      summary=request.summary, year=request.year, recorded_by=actor)
-        session.add(row)
-        session.flush()
-        _attach(session, "case", row.id, files)
-        after = {"id": row.id, "theme": theme.id, "bureau": request.by, "title": row.title, "year": row.year,
-                 "files": [f.original_name for f in files]}
-        repo.add_audit(session=session, actor=actor, action="case_add", plan_id=plan.id, entity="case",
-                       entity_id=f"theme-{theme.id}/{row.id}", after=after)
-        return after
+    return theme.id
 
 
 def list_cases(*, session: Session, plan_id: str, theme: str | None = None, year: int | None = None) -> list[dict[str, Any]]:
@@ -100,7 +124,7 @@ def list_cases(*, session: Session, plan_id: str, theme: str | None = None, year
     rows = list(session.scalars(query))
     files = _files(session, "case", [r.id for r in rows])
     return [{"id": r.id, "theme": r.theme_id, "bureau": r.bureau, "title": r.title, "summary": r.summary,
-             "year": r.year, "files": files.get(r.id, [])} for r in rows]
+             "year": r.year, "at": r.happened_at.isoformat(), "files": files.get(r.id, [])} for r in rows]
 
 
 def case_counts(cases: list[dict[str, Any]]) -> dict[str, Any]:

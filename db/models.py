@@ -291,6 +291,7 @@ class CaseRow(Base):
     title: Mapped[str] = mapped_column(String(500))
     summary: Mapped[str] = mapped_column(Text, default="")
     year: Mapped[int] = mapped_column(Integer)
+    happened_at: Mapped[datetime] = mapped_column(default=utcnow)  # contributed; closes cases.<theme>.<year>
     recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
     recorded_by: Mapped[str] = mapped_column(String(100))
 

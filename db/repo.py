@@ -88,7 +88,7 @@ def load_all_events(*, session: Session, plan: Plan) -> list[Event]:
     """Recorded check-ins and reviews, plus the check-ins that indicator values and cases amount to."""
     records = [Collected("indicators", row.indicator_id, row.year, row.bureau, row.happened_at)
                for row in session.scalars(select(IndicatorValueRow).where(IndicatorValueRow.plan_id == plan.id))]
-    records += [Collected("cases", row.theme_id, row.year, row.bureau, row.recorded_at)
+    records += [Collected("cases", row.theme_id, row.year, row.bureau, row.happened_at)
                 for row in session.scalars(select(CaseRow).where(CaseRow.plan_id == plan.id))]
     return [*load_events(session=session, plan_id=plan.id), *collected_events(plan, records)]
 

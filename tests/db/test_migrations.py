@@ -71,3 +71,17 @@ def test_downgrade_one_step_and_back_keeps_the_facts(database: Database) -> None
         assert conn.execute(text("SELECT step_id, note FROM checkins")).all() == before == [("mobilize.work-plan", "保留")]
         assert conn.execute(text("SELECT count(*) FROM audit_log")).scalar() == audits
     assert migrate.drift(database.engine) == []
+
+
+def test_cases_entered_before_0005_keep_their_entry_time_as_contribution_day(database: Database) -> None:
+    """Upgrading a database with cases gives each the day it was entered, so its collection step stays as it was."""
+    migrate.downgrade(database.engine, "0004")
+    with database.engine.begin() as conn:
+        conn.execute(text("INSERT INTO cases (plan_id, theme_id, bureau, title, summary, year, recorded_at, recorded_by)"
+                          " VALUES ('huyi-two-mountains', '3', 'qinling', '旧案例', '', 2025, :at, 't')"),
+                     {"at": datetime(2025, 6, 1, 2, 0, tzinfo=UTC)})
+    migrate.upgrade(database.engine)
+    with database.engine.connect() as conn:
+        happened = conn.execute(text("SELECT happened_at FROM cases")).scalar()
+    assert str(happened).startswith("2025-06-01 02:00")
+    assert migrate.drift(database.engine) == []

@@ -99,3 +99,21 @@ def test_meetings_are_steps_with_a_pack(database: Database, tmp_path: Path) -> N
     assert "计划投资 800 万元，实际完成 200 万元（完成 25.0%）" in text
     bad = run(database, "meeting", "pack", "build.annual-plan.2026")
     assert bad.exit_code == 2 and "不是调度会议步骤" in bad.stderr
+
+
+def test_cases_keep_the_day_they_were_contributed(database: Database, tmp_path: Path) -> None:
+    """A case entered late with --at closes its theme's year on that day; an import is all or nothing."""
+    added = run(database, "case", "add", "--theme", "6", "--by", "water", "--title", "涝河治理", "--year", "2025",
+                "--at", "2025-10-15")
+    assert added.exit_code == 0, added.output
+    done = steps(board(database, "--as-of", "2025-12-31"))["cases.6.2025"]
+    assert (done["status"], done["done_on"], done["late"]) == ("done", "2025-10-15", False)
+    bad = tmp_path / "cases.yaml"
+    bad.write_text('cases:\n  - {theme: "1", by: ndrc, year: 2025, title: 碳汇交易, at: 2025-09-01}\n'
+                   '  - {theme: "9", by: eco, year: 2025, title: 不存在的主题}\n', encoding="utf-8")
+    refused = run(database, "case", "import", str(bad))
+    assert refused.exit_code == 2 and "第 2 个案例" in refused.stderr and "没有主题“9”" in refused.stderr
+    listed = json.loads(run(database, "case", "list", "--json").stdout)["cases"]
+    assert [c["title"] for c in listed] == ["涝河治理"]  # the good first row was not written either
+    future = run(database, "case", "add", "--theme", "1", "--by", "ndrc", "--title", "未来", "--at", "2999-01-01")
+    assert future.exit_code == 2 and "在未来" in future.stderr

@@ -27,6 +27,7 @@ from tasks.artifacts import artifact_keys
 PHASE_TITLES = ["动员部署阶段", "实施方案编制阶段", "组织申报阶段", "建设实施阶段", "评估总结阶段"]
 SAMPLE = Path(DEFAULT_PLAN).parent.parent / "examples" / "huyi-sample-events.yaml"
 SAMPLE_VALUES = SAMPLE.with_name("huyi-sample-indicators.yaml")
+SAMPLE_CASES = SAMPLE.with_name("huyi-sample-cases.yaml")
 
 
 def _graph(flow_run_id: Any) -> tuple[list[Any], list[Any]]:
@@ -59,20 +60,20 @@ def test_reconcile_graph_is_the_plan(home: Path) -> None:
     assert "等待前置步骤" in names["draft.survey"].state.message
 
 
-def test_reconcile_with_history_publishes_the_board(home: Path) -> None:
-    """With the example history, 2026-11-28 has only the case collections overdue (the example has no cases);
-    the artifacts carry the board, the verdicts and the meeting pack."""
+def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> None:
+    """With the example history (steps, values, cases), 2026-11-28 has nothing overdue; the artifacts carry the
+    board, the verdicts, the year's cases and the meeting pack."""
     runner = CliRunner()
-    assert runner.invoke(app, ["import", str(SAMPLE)]).exit_code == 0
-    assert runner.invoke(app, ["indicator", "import", str(SAMPLE_VALUES)]).exit_code == 0
+    for command in (["import", str(SAMPLE)], ["indicator", "import", str(SAMPLE_VALUES)],
+                    ["case", "import", str(SAMPLE_CASES)]):
+        assert runner.invoke(app, command).exit_code == 0
     assert runner.invoke(app, ["indicator", "record", "2b", "--year", "2025", "--value", "92", "--by", "eco",
                                "--at", "2026-02-11"]).exit_code == 0
     state = reconcile(as_of=date(2026, 11, 28), return_state=True)
-    assert state.is_failed() and state.name == "16项逾期"
-    report = state.result(raise_on_failure=False)
-    overdue = sorted(s for s, name in report["steps"].items() if name == "逾期")
-    assert overdue == sorted(f"cases.{t}.{y}" for t in range(1, 9) for y in (2024, 2025))
+    assert state.is_completed() and state.name == "全部按期"
+    report = state.result()
     assert report["steps"]["indicators.2025"] == "已完成" and report["steps"]["meetings.2026q3"] == "已完成"
+    assert report["steps"]["cases.8.2025"] == "已完成" and report["steps"]["cases.8.2026"] == "待报送"
     assert report["steps"]["build.annual-plan.2026"] == "已完成"
     assert report["steps"]["build.annual-summary.2026"] == "未开始"
     assert report["steps"]["build.leadership"] == "待报送"
@@ -87,13 +88,14 @@ def test_reconcile_with_history_publishes_the_board(home: Path) -> None:
     rows = json.loads(table) if isinstance(table, str) else table
     assert any(r["步骤"] == "制定2026年度工作计划（build.annual-plan.2026）" and r["状态"] == "已完成" for r in rows)
     assert "截至 **2026-11-28**" in str(found[keys["summary"]].data)
-    assert "典型案例（2026年）：共 0 个，🟡 主题 1、2、3、4、5、6、7、8 尚无案例" in str(found[keys["summary"]].data)
+    assert "典型案例（2026年）：共 6 个，🟡 主题 7、8 尚无案例" in str(found[keys["summary"]].data)
     assert 0 < float(found[keys["progress"]].data) < 100
     verdicts = found[keys["indicators"]].data
     verdict_rows = json.loads(verdicts) if isinstance(verdicts, str) else verdicts
     assert {"编号": "2b", "评价": "达标"}.items() <= next(r for r in verdict_rows if r["编号"] == "2b").items()
     pack = str(found[keys["meeting-pack"]].data)
-    assert pack.startswith("# 2026年第四季度调度会议：会议材料") and "征集2024年典型案例" in pack
+    assert pack.startswith("# 2026年第四季度调度会议：会议材料") and "## 二、逾期事项\n\n- 无" in pack
+    assert "2026-11-30：征集2026年典型案例：生态惠民富民（cases.8.2026），即将到期" in pack
 
 
 def test_tick_reports_every_step(home: Path) -> None:
