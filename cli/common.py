@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 from zoneinfo import ZoneInfo
 
 import typer
@@ -16,7 +16,7 @@ from config.loader import check_plan, load_plan_cached
 from config.settings import get_settings
 from core.plan import Plan
 
-__all__ = ["err", "fail", "load_plan_or_exit", "out", "parse_when", "plan_path", "print_problems"]
+__all__ = ["err", "fail", "load_plan_or_exit", "out", "parse_when", "plan_path", "print_problems", "read_rows"]
 
 # Piped output (a log, a file) gets a wide page instead of rich's 80 columns, so that long Chinese
 # titles are not cut mid-word.
@@ -79,3 +79,17 @@ def parse_when(raw: object, where: str) -> datetime | None:
     if when.date() > datetime.now(beijing).date():
         fail(f"{where}：日期 {when.date()} 在未来 / {when.date()} is in the future")
     return when
+
+
+def read_rows(path: Path, key: str) -> list[dict[str, Any]]:
+    """The list under ``key`` in a YAML import file, or exit 2 naming the file and what is wrong."""
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        fail(f"{path}: 无法读取 / cannot read: {exc}")
+    rows = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        fail(f"{path}: 应有 {key}: 列表，每项一个映射 / expected a list of mappings under {key!r}")
+    return rows

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli.common import fail, out, parse_when
+from cli.common import fail, out, parse_when, read_rows
 from cli.context import Context, actor, exit_refused
 
 app = typer.Typer(help="指标（附件1）：报送数值、导入、评价 / indicators: record, import, report.", no_args_is_help=True)
@@ -68,20 +68,14 @@ def import_values(
     plan_file: PlanOpt = None,
 ) -> None:
     """导入基准值和往年数值（全部成功或全部不写入）/ import baselines and past years, all or nothing."""
-    import yaml
-
     from core.indicators import parse_flag
     from db.indicators import ValueRequest, record_values
     from db.records import Refusal
 
     ctx = Context.ready(plan_file)
-    try:
-        data = yaml.safe_load(values_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        fail(f"{values_file}: 无法读取 / cannot read: {exc}")
     kinds = {i.id: i.rule.kind for i in ctx.plan.indicators}
     requests = []
-    for n, row in enumerate(data.get("values") or [], start=1):
+    for n, row in enumerate(read_rows(values_file, "values"), start=1):
         try:
             ind = str(row["indicator"])
             raw = str(row["value"])

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from cli.common import fail, out, parse_when
+from cli.common import fail, out, parse_when, read_rows
 from cli.context import Context, actor, exit_refused
 
 case_app = typer.Typer(help="典型案例（附件2）/ typical cases.", no_args_is_help=True)
@@ -57,18 +57,12 @@ def case_import(
     plan_file: PlanOpt = None,
 ) -> None:
     """导入典型案例（全部成功或全部不写入）/ import cases, all or nothing."""
-    import yaml
-
     from db.library import CaseRequest, add_cases
     from db.records import Refusal
 
     ctx = Context.ready(plan_file)
-    try:
-        data = yaml.safe_load(cases_file.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        fail(f"{cases_file}: 无法读取 / cannot read: {exc}")
     requests = []
-    for n, row in enumerate(data.get("cases") or [], start=1):
+    for n, row in enumerate(read_rows(cases_file, "cases"), start=1):
         try:
             files = tuple(cases_file.resolve().parent / f for f in row.get("files") or ())
             requests.append(CaseRequest(str(row["theme"]), str(row["by"]), str(row["title"]), int(row["year"]),
