@@ -307,6 +307,11 @@ class _Compiler:
                              "删除 theme 或写 collect: cases / remove theme or add collect: cases")
             self._check_owners(spec.owners, (*path, "owners"))
             return spec.owners, tuple(Deliverable(d.id, d.title) for d in spec.deliverables)
+        if spec.repeat is None or spec.repeat.every != "year":
+            # values and cases are recorded per year: each instance collects its own year
+            self._report((*path, "repeat"), f"collect: {spec.collect} 的步骤必须按年重复",
+                         f"a collect: {spec.collect} step must repeat every year",
+                         "写 repeat: {every: year, from: 2024, to: 2028} / add a yearly repeat")
         for key, given in (("owners", spec.owners), ("deliverables", spec.deliverables)):
             if given:
                 source = "指标表" if spec.collect == "indicators" else "案例主题"

@@ -70,7 +70,7 @@ def shown_steps(plan: Plan, board: Board, group_id: str, day: date) -> tuple[str
     live: opened, and not done before this year; the board and ``status`` still list all of it.
     """
     group = next(g for g in plan.groups if g.id == group_id)
-    if group in plan.phases:
+    if group_id in {p.id for p in plan.phases}:
         return group.step_ids
     return tuple(sid for sid in group.step_ids
                  if (st := board.steps[sid]).status != "not_open" and not (st.done_on and st.done_on.year < day.year))

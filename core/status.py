@@ -164,8 +164,9 @@ class Engine:
         for sid in reversed(self.order):
             down = self.downstream[sid]
             if not down:
-                on_phases = self.end_step is not None and self.plan.is_phase_step(sid)
-                latest[sid] = self.due[self.end_step] if on_phases and self.end_step else self.due[sid]
+                # A phase's loose end must finish by the plan's end; a track's, by its own due date.
+                end = self.end_step if self.plan.is_phase_step(sid) else None
+                latest[sid] = self.due[end or sid]
             else:
                 latest[sid] = min(latest[t] - timedelta(days=self.duration[t]) for t in down)
         return latest

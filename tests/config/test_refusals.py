@@ -83,6 +83,12 @@ CASES = [
         id="indicator-collection-with-owners",
     ),
     pytest.param(
+        "        collect: indicators\n        repeat: {every: year, from: 2024, to: 2028}\n",
+        "        collect: indicators\n        repeat: {every: quarter, from: 2024, to: 2028}\n",
+        "collect: indicators 的步骤必须按年重复",
+        id="indicator-collection-by-quarter",
+    ),
+    pytest.param(
         "        collect: indicators\n",
         "        collect: indicator\n",
         "取值不在可选范围内",
