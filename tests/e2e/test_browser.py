@@ -16,6 +16,7 @@ from tests.e2e.conftest import Live
 pytestmark = [pytest.mark.server, pytest.mark.browser, pytest.mark.slow]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+UI_WAIT = 90_000  # ms
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Chromium's own background traffic is refused on this closed network; turn it off.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
@@ -55,7 +56,8 @@ def test_reconcile_run_page_shows_the_plan(live: Live, page: Any) -> None:
     run = _latest_run(live, "reconcile")
     base = live.url.removesuffix("/api")
     page.goto(f"{base}/runs/flow-run/{run.id}", wait_until="networkidle")
-    page.locator("li.p-tab#subflow-runs").click()
+    # The UI shows the tab once it has counted the run's subflows: slow on a loaded 2-core machine.
+    page.locator("li.p-tab#subflow-runs").click(timeout=UI_WAIT)
     page.get_by_text("动员部署阶段").first.wait_for(timeout=30_000)
     body = page.inner_text("body")
     for phase in ("动员部署阶段", "实施方案编制阶段", "组织申报阶段", "建设实施阶段", "评估总结阶段"):
@@ -65,7 +67,7 @@ def test_reconcile_run_page_shows_the_plan(live: Live, page: Any) -> None:
 
     phase_run = _latest_run(live, "动员部署阶段")
     page.goto(f"{base}/runs/flow-run/{phase_run.id}", wait_until="networkidle")
-    page.locator("li.p-tab#task-runs").click()
+    page.locator("li.p-tab#task-runs").click(timeout=UI_WAIT)
     page.get_by_text("mobilize.commission 委托技术单位编制实施方案").first.wait_for(timeout=30_000)
     page.screenshot(path=str(ARTIFACTS / "phase-run.png"), full_page=True)
     body = page.inner_text("body")
