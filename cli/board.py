@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +16,7 @@ from rich.table import Table
 from cli.common import err, fail, out, print_problems
 from cli.context import Context
 from core.events import Event, Facts
+from core.indicators import IndicatorValue
 from core.plan import Plan, Step
 from core.reports import shown_steps
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
@@ -97,7 +99,8 @@ def status(
         out.print(library_line(library), markup=False)
 
 
-def library_for(ctx: Context, year: int) -> dict[str, object] | None:
+def library_for(ctx: Context, year: int, values: Mapping[str, Mapping[int, IndicatorValue]] | None = None,
+                ) -> dict[str, object] | None:
     """Cases, projects and indicator verdicts from the database, for the board (None before init)."""
     if not ctx.schema_ready():
         return None
@@ -105,7 +108,7 @@ def library_for(ctx: Context, year: int) -> dict[str, object] | None:
     from db.library import library_facts
 
     with ctx.sessions() as session:
-        cases, projects, verdicts = library_facts(session=session, plan=ctx.plan, year=year)
+        cases, projects, verdicts = library_facts(session=session, plan=ctx.plan, year=year, values=values)
     return library_summary(ctx.plan, year, cases, projects, verdicts)
 
 
@@ -176,7 +179,7 @@ def render_board(plan: Plan, board: Board) -> Table:
     for column in ("灯", "步骤", "责任单位", "时间窗口", "状态", "说明", "预计完成"):
         table.add_column(column, overflow="fold")
     for group in plan.groups:
-        ph = board.phases.get(group.id) or board.tracks[group.id]
+        ph = board.group(group.id)
         shown = shown_steps(plan, board, group.id, board.as_of)
         hidden = len(group.step_ids) - len(shown)
         table.add_section()

@@ -23,13 +23,13 @@ def pack(
     plan_file: Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
 ) -> None:
     """生成调度会议材料：进展、逾期、待报指标、典型案例、项目库 / the meeting pack in Markdown."""
-    from core.meeting import current_meeting, meeting_pack
+    from core.meeting import current_meeting, meeting_ids, meeting_pack
 
     ctx = Context(plan_file)
     plan, engine, facts = load_context(plan_file, None, ctx)
     day = parse_day(as_of, "--as-of") if as_of else today(plan)
     board = engine.board(facts, day)
-    meetings = [sid for sid in plan.topo_order if plan.steps[sid].pack]
+    meetings = meeting_ids(plan)
     if meeting is None:
         meeting = current_meeting(plan, board)
         if meeting is None:
@@ -44,7 +44,7 @@ def pack(
 
         with ctx.sessions() as session:
             values = values_by_indicator(session=session, plan_id=plan.id)
-    text = meeting_pack(plan, board, meeting, values, library_for(ctx, day.year))
+    text = meeting_pack(plan, board, meeting, values, library_for(ctx, day.year, values))
     if out_file is None:
         typer.echo(text, nl=False)
         return

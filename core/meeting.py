@@ -17,7 +17,12 @@ from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.status import Board
 
-__all__ = ["current_meeting", "meeting_pack"]
+__all__ = ["current_meeting", "meeting_ids", "meeting_pack"]
+
+
+def meeting_ids(plan: Plan) -> list[str]:
+    """The plan's meetings (steps with a pack), earliest first."""
+    return sorted((sid for sid, step in plan.steps.items() if step.pack), key=lambda s: plan.steps[s].window.start)
 
 
 def current_meeting(plan: Plan, board: Board) -> str | None:
@@ -25,7 +30,7 @@ def current_meeting(plan: Plan, board: Board) -> str | None:
 
     Earlier meetings never held are not skipped silently: they are among the overdue steps.
     """
-    meetings = sorted((sid for sid in plan.steps if plan.steps[sid].pack), key=lambda s: plan.steps[s].window.start)
+    meetings = meeting_ids(plan)
     day = board.as_of
     now = [sid for sid in meetings if plan.steps[sid].window.start <= day <= board.steps[sid].due]
     later = [sid for sid in meetings if plan.steps[sid].window.start > day]
@@ -52,7 +57,7 @@ def meeting_pack(plan: Plan, board: Board, meeting: str, values: Mapping[str, Ma
 def _progress(plan: Plan, board: Board) -> list[str]:
     lines = ["## 一、总体进展", "", "| 阶段 | 灯 | 状态 | 完成 |", "|---|---|---|---|"]
     for group in plan.groups:
-        ph = board.phases.get(group.id) or board.tracks[group.id]
+        ph = board.group(group.id)
         lines.append(f"| {group.title} | {LIGHT_EMOJI[ph.light]} | {STATUS_ZH[ph.status]} | {ph.done}/{ph.total} |")
     if board.end is not None:
         end = board.end

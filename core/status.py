@@ -113,6 +113,10 @@ class Board:
     end: EndForecast | None
     tracks: Mapping[str, PhaseStatus] = field(default_factory=dict)
 
+    def group(self, group_id: str) -> PhaseStatus:
+        """The roll-up of a phase or a track."""
+        return self.phases.get(group_id) or self.tracks[group_id]
+
 
 @dataclass(frozen=True, slots=True)
 class _Deliverables:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.indicators import IndicatorValue
 from core.plan import Plan
 from db import repo
 from db.indicators import plan_years
@@ -206,16 +208,21 @@ def project_totals(projects: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def library_facts(*, session: Session, plan: Plan, year: int) -> tuple[dict[str, int], dict[str, float] | None,
-                                                                     tuple[int | None, dict[str, int]]]:
-    """For the board: cases per theme in ``year``, that year's project totals, the latest indicator verdicts."""
+def library_facts(*, session: Session, plan: Plan, year: int,
+                  values: Mapping[str, Mapping[int, IndicatorValue]] | None = None,
+                  ) -> tuple[dict[str, int], dict[str, float] | None, tuple[int | None, dict[str, int]]]:
+    """For the board: cases per theme in ``year``, that year's project totals, the latest indicator verdicts.
+
+    ``values`` are the indicator values when the caller has read them already (else they are read here).
+    """
     from core.indicators import judge
     from db.indicators import values_by_indicator
 
     cases = Counter(c["theme"] for c in list_cases(session=session, plan_id=plan.id, year=year))
     totals = next((t for t in project_totals(list_projects(session=session, plan_id=plan.id))["by_year"]
                    if t["year"] == year), None)
-    values = values_by_indicator(session=session, plan_id=plan.id)
+    if values is None:
+        values = values_by_indicator(session=session, plan_id=plan.id)
     years = sorted({y for per in values.values() for y in per})
     if not years:
         return dict(cases), totals, (None, {})

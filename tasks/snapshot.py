@@ -64,7 +64,8 @@ def snapshot(as_of: date) -> Snapshot:
             with make_sessionmaker(engine)() as session:
                 events = load_all_events(session=session, plan=plan)
                 values = values_by_indicator(session=session, plan_id=plan.id)
-                library = library_summary(plan, as_of.year, *library_facts(session=session, plan=plan, year=as_of.year))
+                library = library_summary(plan, as_of.year,
+                                          *library_facts(session=session, plan=plan, year=as_of.year, values=values))
     finally:
         engine.dispose()
     board = Engine(plan, calendar).board(Facts(events), as_of)
