@@ -15,10 +15,10 @@ from rich.table import Table
 
 from cli.common import err, fail, out, print_problems
 from cli.context import Context
-from core.events import Event, Facts
+from core.events import Fact, Facts
 from core.indicators import IndicatorValue
 from core.plan import Plan, Step
-from core.reports import shown_steps
+from core.reports import shown_steps, step_marks
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
 from core.simulate import Transition, replay
 from core.status import Board, Engine, StepStatus
@@ -61,7 +61,7 @@ def load_context(plan_file: Path | None, events_file: Path | None, ctx: Context 
     return plan, Engine(plan, ctx.calendar), Facts(events)
 
 
-def _database_events(ctx: Context) -> list[Event]:
+def _database_events(ctx: Context) -> list[Fact]:
     if not ctx.schema_ready():
         err.print("提示 notice: 数据库尚未初始化（liangshan init），看板按没有任何报送记录显示 / "
                   "no database yet: the board shows no facts", markup=False, style="yellow")
@@ -132,7 +132,7 @@ def simulate(
     if notifications:
         from cli.notify import preview
 
-        sent = preview(plan, engine, list(facts.all), first, last)
+        sent = preview(plan, engine, list(facts.every), first, last)
     if as_json:
         doc = {
             "from": first.isoformat(),
@@ -196,13 +196,13 @@ def render_board(plan: Plan, board: Board) -> Table:
                 owners,
                 f"{step.window.start:%Y-%m-%d}~{st.due:%m-%d}",
                 STATUS_ZH[st.status],
-                _explain(step, st),
+                _explain(plan, step, st),
                 (st.forecast_due.isoformat() if st.forecast_due else "") + (" ★关键" if st.critical else ""),
             )
     return table
 
 
-def _explain(step: Step, st: StepStatus) -> str:
+def _explain(plan: Plan, step: Step, st: StepStatus) -> str:
     parts = []
     if step.collect == "indicators" and st.missing and st.status != "not_open":
         parts.append(f"尚缺 {len(st.missing)} 项指标数值：" + "、".join(st.missing))
@@ -216,7 +216,7 @@ def _explain(step: Step, st: StepStatus) -> str:
         parts.append("待办公室审核")
     if st.returned_reason:
         parts.append(f"退回：{st.returned_reason}" + (f"（{st.resubmit_by} 前重报）" if st.resubmit_by else ""))
-    return "；".join(parts)
+    return "；".join(parts) + step_marks(plan, st)
 
 
 def summary_line(plan: Plan, board: Board) -> str:

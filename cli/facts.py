@@ -167,6 +167,7 @@ def history(
     plan_file: PlanOpt = None,
 ) -> None:
     """操作记录：谁在何时记录了什么（只增不改）/ the audit trail."""
+    from core.serialize import ACTION_ZH
     from db import repo
 
     ctx = Context.ready(plan_file)
@@ -182,7 +183,7 @@ def history(
         table.add_column(column)
     for r in rows:
         happened = (r["after"] or {}).get("happened_at")
-        table.add_row(str(r["id"]), _local(r["at"]), r["actor"], _ACTION_ZH.get(r["action"], r["action"]), r["entity_id"],
+        table.add_row(str(r["id"]), _local(r["at"]), r["actor"], ACTION_ZH.get(r["action"], r["action"]), r["entity_id"],
                       _local(happened) if happened else "")
     out.print(table)
 
@@ -209,11 +210,6 @@ def _local(stamp: str) -> str:
     return datetime.fromisoformat(stamp).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
-_ACTION_ZH = {
-    "checkin": "报送", "checkin_forced": "强制报送", "review_accept": "审核通过", "review_return": "退回",
-    "plan_load": "载入计划", "indicator_value": "指标数值", "case_add": "典型案例", "project_add": "新增项目",
-    "project_update": "更新项目",
-}
 
 
 def _report(outcome: Any, as_json: bool, verb: str) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, indicators, library, meeting, notify, plan, run
+from cli import board, facts, indicators, library, meeting, notify, plan, portal, run
 
 app = typer.Typer(
     name="liangshan",
@@ -32,6 +32,10 @@ app.add_typer(indicators.app, name="indicator")
 app.add_typer(library.case_app, name="case")
 app.add_typer(library.project_app, name="project")
 app.add_typer(meeting.app, name="meeting")
+app.command("link")(portal.link)
+app.command("ack")(portal.ack)
+app.command("extend")(portal.extend)
+app.add_typer(portal.extension_app, name="extension")
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
 

@@ -6,9 +6,14 @@ events:
   - {type: review, step: draft.compile, by: office, decision: accept, at: 2024-05-06}
   - {type: review, step: draft.compile, by: office, decision: return, at: 2024-05-06,
      reason: 指标体系不完整, resubmit_by: 2024-05-09}
+  - {type: ack, step: build.annual-plan.2025, by: eco, at: 2025-01-06}
+  - {type: extension, step: build.annual-plan.2025, by: office, to: 2025-04-30, at: 2025-03-20,
+     reason: 等待市级年度计划下达}
 ```
 
-``at`` is a date or a date-time; one without a zone is Asia/Shanghai. ``deliverable`` (one id) or
+``at`` is a date or a date-time; one without a zone is Asia/Shanghai. ``ack`` is 签收 (``on_behalf_of``
+when the office acts for an owner); ``extension`` is an approved 延期 to the date ``to``, from ``at``
+on (the office's, with a reason). ``deliverable`` (one id) or
 ``deliverables`` (a list) name what is checked in or reviewed; neither means all of the step's.
 """
 
@@ -23,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.errors import FileProblem, InvalidFile
 from config.yamlpos import Located, YamlSyntaxError, load_located
-from core.events import SHANGHAI, CheckIn, Event, Review, check_event
+from core.events import SHANGHAI, Ack, CheckIn, Extension, Fact, Review, check_fact
 from core.plan import Plan
 
 __all__ = ["EventRow", "load_event_rows", "load_events", "parse_moment"]
@@ -53,10 +58,34 @@ class _ReviewRow(_Row):
     resubmit_by: date | None = Field(None, description="Date by which to check in again.")
 
 
+class _AckRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["ack"]
+    step: str = Field(description="The step instance id.")
+    by: str = Field(description="The bureau that acknowledged (office, with on_behalf_of, when it acted for one).")
+    at: datetime | date | str = Field(description="When: a date, or a date-time (Asia/Shanghai).")
+    on_behalf_of: str | None = Field(None, description="The owner the office acknowledged for.")
+
+
+class _ExtensionRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["extension"]
+    step: str = Field(description="The step instance id.")
+    by: str = Field(description="office: only the office grants an extension.")
+    at: datetime | date | str = Field(description="When it was approved: the new due holds from that day.")
+    to: date = Field(description="The new due date.")
+    reason: str = Field(description="Why the step was extended.")
+
+
+_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow
+
+
 class _EventsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    events: tuple[Annotated[_CheckInRow | _ReviewRow, Field(discriminator="type")], ...] = Field(
+    events: tuple[Annotated[_AnyRow, Field(discriminator="type")], ...] = Field(
         description="What happened, in any order."
     )
 
@@ -80,12 +109,12 @@ def parse_moment(value: datetime | date | str) -> datetime:
 class EventRow:
     """An event as read from the file: the event, its line, and its evidence files (resolved paths)."""
 
-    event: Event
+    event: Fact
     line: int
     files: tuple[Path, ...]
 
 
-def load_events(path: str | Path, plan: Plan) -> list[Event]:
+def load_events(path: str | Path, plan: Plan) -> list[Fact]:
     """The events of an events file, checked against the plan (see :func:`load_event_rows`)."""
     return [row.event for row in load_event_rows(path, plan)]
 
@@ -122,7 +151,7 @@ def load_event_rows(path: str | Path, plan: Plan) -> list[EventRow]:
                                      f"{row.at!r} is not a date or date-time", "写成 2024-04-08 或 2024-04-08T10:30"))
             continue
         event = _event(row, at, plan)
-        for p in check_event(plan, event):
+        for p in check_fact(plan, event):
             pos = located.position(("events", i, p.field if p.field != "deliverable" else _deliverable_key(row)))
             problems.append(_problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
         files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow) else ()
@@ -132,11 +161,17 @@ def load_event_rows(path: str | Path, plan: Plan) -> list[EventRow]:
     return events
 
 
-def _deliverable_key(row: _Row) -> str:
+def _deliverable_key(row: _AnyRow) -> str:
+    if not isinstance(row, _Row):
+        return "step"
     return "deliverables" if row.deliverables is not None else "deliverable"
 
 
-def _event(row: _CheckInRow | _ReviewRow, at: datetime, plan: Plan) -> Event:
+def _event(row: _AnyRow, at: datetime, plan: Plan) -> Fact:
+    if isinstance(row, _AckRow):
+        return Ack(row.step, row.by, at, row.on_behalf_of)
+    if isinstance(row, _ExtensionRow):
+        return Extension(row.step, row.by, at, row.to, row.reason)
     step = plan.steps.get(row.step)
     if row.deliverables is not None:
         deliverables = row.deliverables
@@ -156,12 +191,13 @@ def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix
 def _shape_problems(file: str, located: Located, exc: ValidationError) -> list[FileProblem]:
     out: dict[str, FileProblem] = {}
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if p not in ("checkin", "review", "str", "date", "datetime"))
+        loc = tuple(p for p in err["loc"] if p not in ("checkin", "review", "ack", "extension", "str", "date", "datetime"))
         path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
         if path in out:
             continue
         pos = located.position(loc)
-        zh = {"missing": "缺少必填字段", "extra_forbidden": "未知字段", "union_tag_invalid": "type 只能是 checkin 或 review",
-              "literal_error": "取值不在允许范围内", "date_from_datetime_parsing": "不是有效日期"}.get(err["type"], "字段值无效")
+        zh = {"missing": "缺少必填字段", "extra_forbidden": "未知字段",
+              "union_tag_invalid": "type 只能是 checkin、review、ack 或 extension", "literal_error": "取值不在允许范围内",
+              "date_from_datetime_parsing": "不是有效日期"}.get(err["type"], "字段值无效")
         out[path] = _problem(file, pos.line, pos.column, path or "(文件 file)", zh, err["msg"])
     return list(out.values())

@@ -44,19 +44,42 @@ class Settings:
     db_url: Secret | None = field(default=None, metadata={"doc": "SQLAlchemy URL; unset: SQLite under home."})
     holidays: Path = field(default=DEFAULT_HOLIDAYS, metadata={"doc": "Announced holidays and make-up workdays."})
     notify_config: Path | None = field(default=None, metadata={"doc": "apprise YAML of the channels; unset: no sending."})
+    secret_key: Secret | None = field(default=None, metadata={"doc": "Signs portal links and sessions; unset: no portal."})
+    portal_url: str | None = field(default=None, metadata={"doc": "The portal's public base URL; set: messages carry links."})
+    upload_max_mb: str = field(default="50", metadata={"doc": "Largest upload the portal takes, in MB (LIANGSHAN_UPLOAD_MAX_MB)."})
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Read ``LIANGSHAN_PLAN``, ``_HOME``, ``_DB_URL``, ``_HOLIDAYS`` and ``_NOTIFY_CONFIG``."""
+        """Read ``LIANGSHAN_PLAN``, ``_HOME``, ``_DB_URL``, ``_HOLIDAYS``, ``_NOTIFY_CONFIG``, ``_SECRET_KEY``,
+        ``_PORTAL_URL`` and ``_UPLOAD_MAX_MB``.
+        """
         env = os.environ if environ is None else environ
         url = env.get("LIANGSHAN_DB_URL", "").strip()
+        key = env.get("LIANGSHAN_SECRET_KEY", "").strip()
+        portal = env.get("LIANGSHAN_PORTAL_URL", "").strip().rstrip("/")
+        raw_mb = env.get("LIANGSHAN_UPLOAD_MAX_MB", "").strip() or "50"
         return cls(
             plan=Path(env.get("LIANGSHAN_PLAN") or DEFAULT_PLAN),
             home=Path(env.get("LIANGSHAN_HOME") or ".liangshan"),
             db_url=Secret(url) if url else None,
             holidays=Path(env.get("LIANGSHAN_HOLIDAYS") or DEFAULT_HOLIDAYS),
             notify_config=Path(env["LIANGSHAN_NOTIFY_CONFIG"]) if env.get("LIANGSHAN_NOTIFY_CONFIG") else None,
+            secret_key=Secret(key) if key else None,
+            portal_url=portal or None,
+            upload_max_mb=raw_mb,
         )
+
+    def upload_max_bytes(self) -> int:
+        """The upload limit in bytes.
+
+        Raises:
+            ValueError: ``LIANGSHAN_UPLOAD_MAX_MB`` is not a positive whole number (the message says so in Chinese first).
+        """
+        raw = self.upload_max_mb
+        if not raw.isdigit() or not 1 <= int(raw) <= 10_000:
+            raise ValueError(f"LIANGSHAN_UPLOAD_MAX_MB 应为 1-10000 的整数（兆字节），而不是“{raw}” / "
+                             "must be a whole number of MB between 1 and 10000")
+        return int(raw) * 1024 * 1024
 
 
 def get_settings() -> Settings:

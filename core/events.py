@@ -1,7 +1,9 @@
-"""What happened, as events: check-ins and reviews of a step's deliverables.
+"""What happened, as events: check-ins and reviews of a step's deliverables, acknowledgements, extensions.
 
 One format for every source of facts: an events file (``simulate``, ``import``, tests) and the
-database both produce these values, and the engine reads nothing else.
+database both produce these values, and the engine reads nothing else. Check-ins and reviews move
+deliverables; an :class:`Ack` (签收) says a bureau has seen an opened step; an approved
+:class:`Extension` (延期) moves a step's due date from the day it was approved.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from zoneinfo import ZoneInfo
 
 from core.plan import COLLECT_ZH, Plan
 
-__all__ = ["CheckIn", "Event", "EventProblem", "Facts", "Review", "check_event"]
+__all__ = ["Ack", "CheckIn", "Event", "EventProblem", "Extension", "Fact", "Facts", "Review", "check_event", "check_fact",
+           "step_bureaus"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -71,6 +74,56 @@ Event = CheckIn | Review
 
 
 @dataclass(frozen=True, slots=True)
+class Ack:
+    """签收: a bureau (or the office on its behalf) has seen that a step is open and is working on it."""
+
+    step: str
+    by: str
+    at: datetime
+    on_behalf_of: str | None = None
+    day: date = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day", _local_day(self.at))
+
+    @property
+    def bureau(self) -> str:
+        """The bureau that acknowledged (the one the office acted for, if it did)."""
+        return self.on_behalf_of or self.by
+
+    @property
+    def type(self) -> Literal["ack"]:
+        """The event's type as written in an events file."""
+        return "ack"
+
+
+@dataclass(frozen=True, slots=True)
+class Extension:
+    """An approved 延期: from ``at`` (the office's decision) the step is due on ``to`` instead.
+
+    ``by`` is the bureau that asked (the office, when it extended on its own); ``reason`` is why.
+    """
+
+    step: str
+    by: str
+    at: datetime
+    to: date
+    reason: str = ""
+    day: date = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day", _local_day(self.at))
+
+    @property
+    def type(self) -> Literal["extension"]:
+        """The event's type as written in an events file."""
+        return "extension"
+
+
+Fact = CheckIn | Review | Ack | Extension
+
+
+@dataclass(frozen=True, slots=True)
 class EventProblem:
     """Why an event cannot be recorded: the field at fault, in Chinese and English.
 
@@ -122,6 +175,48 @@ def check_event(plan: Plan, event: Event) -> list[EventProblem]:
     return problems
 
 
+def step_bureaus(plan: Plan, step_id: str) -> tuple[str, ...]:
+    """Who answers for a step: its owners, then the bureaus that owe one of its deliverables (an indicator's)."""
+    step = plan.steps[step_id]
+    return tuple(dict.fromkeys((*step.owners, *(b for d in step.deliverables for b in d.owners))))
+
+
+def check_fact(plan: Plan, fact: Fact) -> list[EventProblem]:
+    """Every reason the plan refuses this fact (check-in, review, 签收 or extension); empty when it may be recorded."""
+    if isinstance(fact, CheckIn | Review):
+        return check_event(plan, fact)
+    step = plan.steps.get(fact.step)
+    if step is None:
+        return [EventProblem("step", f"计划中没有步骤“{fact.step}”", f"no step {fact.step!r} in the plan")]
+    if fact.by not in plan.bureaus:
+        return [EventProblem("by", f"未知的单位“{fact.by}”", f"unknown bureau {fact.by!r}")]
+    start = min(p.window.start for p in plan.phases)
+    if fact.day < start:
+        return [EventProblem("at", f"时间 {fact.day} 早于计划开始日 {start}", f"{fact.day} is before the plan starts ({start})")]
+    if isinstance(fact, Extension):
+        problems = []
+        if fact.by != "office":
+            problems.append(EventProblem("by", "只有领导小组办公室可以直接延期；责任单位请提交延期申请",
+                                         "only the office extends a step; a bureau asks with an extension request",
+                                         "forbidden"))
+        if not fact.reason.strip():
+            problems.append(EventProblem("reason", "延期必须写明原因（--reason）", "an extension needs a reason (--reason)"))
+        return problems
+    answer = step_bureaus(plan, fact.step)
+    names = "、".join(plan.bureau_name(b) for b in answer)
+    if fact.on_behalf_of is not None:
+        if fact.by != "office":
+            return [EventProblem("by", "只有领导小组办公室可以代为办理", "only the office acts on behalf of a bureau", "forbidden")]
+        if fact.on_behalf_of not in answer:
+            return [EventProblem("on_behalf_of", f"“{plan.bureau_name(fact.on_behalf_of)}”不是该步骤的责任单位（{names}）",
+                                 f"{fact.on_behalf_of!r} does not own {fact.step}", "forbidden")]
+        return []
+    if fact.by not in answer:
+        return [EventProblem("by", f"“{plan.bureau_name(fact.by)}”不是步骤“{fact.step}”的责任单位（{names}）",
+                             f"{fact.by!r} does not own {fact.step}", "forbidden")]
+    return []
+
+
 def _check_owner(plan: Plan, event: CheckIn) -> list[EventProblem]:
     """A check-in comes from an owner, or from the office on an owner's behalf."""
     owners = plan.steps[event.step].owners
@@ -143,16 +238,48 @@ def _check_owner(plan: Plan, event: CheckIn) -> list[EventProblem]:
 
 
 class Facts:
-    """Events grouped by step in the order they happened, for fast 'as of a day' questions."""
+    """Events grouped by step in the order they happened, for fast 'as of a day' questions.
 
-    def __init__(self, events: Iterable[Event] = ()) -> None:
+    ``all`` holds the check-ins and reviews (what moves deliverables); acknowledgements and approved
+    extensions are kept apart and asked for by step and day.
+    """
+
+    def __init__(self, events: Iterable[Fact] = ()) -> None:
         ordered = sorted(events, key=lambda e: e.at)
         by_step: dict[str, list[Event]] = {}
+        acks: dict[str, list[Ack]] = {}
+        extensions: dict[str, list[Extension]] = {}
+        moving: list[Event] = []
         for event in ordered:
-            by_step.setdefault(event.step, []).append(event)
+            if isinstance(event, Ack):
+                acks.setdefault(event.step, []).append(event)
+            elif isinstance(event, Extension):
+                extensions.setdefault(event.step, []).append(event)
+            else:
+                by_step.setdefault(event.step, []).append(event)
+                moving.append(event)
         self._events: Mapping[str, tuple[Event, ...]] = {k: tuple(v) for k, v in by_step.items()}
         self._days = {k: [e.day for e in v] for k, v in self._events.items()}
-        self.all: tuple[Event, ...] = tuple(ordered)
+        self._acks = acks
+        self._extensions = extensions
+        self.all: tuple[Event, ...] = tuple(moving)
+        self.every: tuple[Fact, ...] = tuple(ordered)
+
+    def acked_by(self, step: str, as_of: date) -> tuple[str, ...]:
+        """Bureaus that acknowledged the step on or before ``as_of``, in the order they did."""
+        return tuple(dict.fromkeys(a.bureau for a in self._acks.get(step, ()) if a.day <= as_of))
+
+    def extension(self, step: str, as_of: date) -> Extension | None:
+        """The extension in force for the step on ``as_of``: the latest approved on or before that day."""
+        found = None
+        for ext in self._extensions.get(step, ()):
+            if ext.day <= as_of:
+                found = ext
+        return found
+
+    def with_facts(self, *more: Fact) -> Facts:
+        """These facts and ``more`` (e.g. a hypothetical extension, to see what it would do)."""
+        return Facts((*self.every, *more))
 
     def __len__(self) -> int:
         return len(self.all)

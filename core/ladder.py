@@ -10,7 +10,7 @@ Default ladder (``LadderSettings``), all counted in China's working days:
 =================  =================================================  ====================
 rung               when                                               to
 =================  =================================================  ====================
-opened             the window opens, or the last upstream step closes  owners (1)
+opened             the window opens, or the last upstream step closes  owners (1) not yet 签收
 due                due in 5, then in 1 working days                   owners (1)
 overdue            first working day overdue                          owners (1), office
 overdue_repeat     then every 3 working days                          owners (1)
@@ -109,7 +109,9 @@ def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date,
     upstream_done = [board.steps[d].done_on for d in step.depends_on]
     workable_since = max([step.window.start, *(d for d in upstream_done if d)])
     if st.status != "overdue":  # an overdue step hears the overdue rungs, not "you may start"
-        out += _to_owing(plan, sid, "opened", owing, workable_since, due=st.due)
+        # A bureau that has acknowledged (签收) the step knows it is open: no "opened" reminder again.
+        unacked = {b: owed for b, owed in owing.items() if b not in st.acked_by}
+        out += _to_owing(plan, sid, "opened", unacked, workable_since, due=st.due)
     limit = engine.calendar.next_workday(st.resubmit_by) if st.resubmit_by else st.due
     if day <= limit:
         left = engine.calendar.workdays_between(day, limit)

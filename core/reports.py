@@ -15,9 +15,18 @@ from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.status import Board, StepStatus
 
 __all__ = [
-    "STATE_NAMES", "board_rows", "indicator_rows", "library_line", "library_summary", "progress", "shown_steps",
+    "STATE_NAMES",
+    "board_rows",
+    "indicator_rows",
+    "library_line",
+    "library_summary",
+    "progress",
+    "shown_steps",
     "state_name",
-    "step_message", "summary_markdown", "upcoming",
+    "step_marks",
+    "step_message",
+    "summary_markdown",
+    "upcoming",
 ]
 
 # The name each step's Prefect task run ends with; only `逾期` is a Failed state.
@@ -39,7 +48,21 @@ def state_name(status: StepStatus) -> str:
 
 
 def step_message(plan: Plan, st: StepStatus) -> str:
-    """One line on why the step is where it is, shown as the state's message."""
+    """One line on why the step is where it is, shown as the state's message (with 已延期 and 已签收 where so)."""
+    return _why(plan, st) + step_marks(plan, st)
+
+
+def step_marks(plan: Plan, st: StepStatus) -> str:
+    """``（原定截止 …，已延期）`` and ``（已签收：单位）`` where they apply, for messages and the board."""
+    marks = ""
+    if st.original_due is not None and st.status != "done":
+        marks += f"（原定截止 {st.original_due}，已延期至 {st.due}）"
+    if st.acked_by and st.status not in ("done", "not_open"):
+        marks += "（已签收：" + "、".join(plan.bureau_name(b) for b in st.acked_by) + "）"
+    return marks
+
+
+def _why(plan: Plan, st: StepStatus) -> str:
     step = plan.steps[st.id]
     owners = "、".join(plan.bureau_name(b) for b in step.owners)
     if st.status == "done":
@@ -87,7 +110,8 @@ def board_rows(plan: Plan, board: Board) -> list[dict[str, Any]]:
                 "步骤": f"{step.title}（{sid}）",
                 "责任单位": "、".join(plan.bureau_name(b) for b in step.owners),
                 "时间窗口": f"{step.window.start} 至 {st.due}",
-                "状态": STATUS_ZH[st.status],
+                "原定截止": str(st.original_due or ""),
+                "状态": STATUS_ZH[st.status] + ("（已签收）" if st.acked_by and st.status not in ("done", "not_open") else ""),
                 "灯": LIGHT_EMOJI[st.light],
                 "逾期工作日": st.overdue_workdays,
                 "预计完成": st.forecast_due.isoformat() if st.forecast_due else "",

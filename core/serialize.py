@@ -9,7 +9,15 @@ from typing import Any
 from core.plan import Phase, Plan
 from core.status import Board, PhaseStatus
 
-__all__ = ["LIGHT_EMOJI", "STATUS_ZH", "board_document", "plan_document"]
+__all__ = ["ACTION_ZH", "LIGHT_EMOJI", "STATUS_ZH", "board_document", "plan_document"]
+
+# What each audit-trail action is called in Chinese (history tables, the portal's history page).
+ACTION_ZH = {
+    "checkin": "报送", "checkin_forced": "强制报送", "review_accept": "审核通过", "review_return": "退回",
+    "plan_load": "载入计划", "indicator_value": "指标数值", "case_add": "典型案例", "project_add": "新增项目",
+    "project_update": "更新项目", "ack": "签收", "extension_request": "延期申请", "extension_approved": "同意延期",
+    "extension_denied": "不同意延期", "link_revoke": "收回链接",
+}
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -92,8 +100,10 @@ LIGHT_EMOJI = {"green": "🟢", "yellow": "🟡", "red": "🔴", "grey": "⚪"}
 def board_document(plan: Plan, board: Board) -> dict[str, Any]:
     """The board as JSON-ready data: the ``status --json`` contract.
 
-    ``due`` is the effective due date (moved to the next working day when the window's due falls
-    on a rest day); ``window_due`` is the plan's own. A step of a track has ``phase`` null and
+    ``due`` is the effective due date (an approved extension's, else the window's, moved to the
+    next working day when it falls on a rest day); ``window_due`` is the plan's own; ``original_due``
+    is set when an extension moved the due. ``acked_by`` lists the bureaus that acknowledged (签收).
+    A step of a track has ``phase`` null and
     ``track`` set; ``tracks`` rolls them up like ``phases``.
     """
     steps = []
@@ -126,6 +136,8 @@ def board_document(plan: Plan, board: Board) -> dict[str, Any]:
                 "forecast_due": _iso(st.forecast_due),
                 "slack_days": st.slack_days,
                 "critical": st.critical,
+                "original_due": _iso(st.original_due),
+                "acked_by": list(st.acked_by),
             })
     end = board.end
     return {

@@ -7,8 +7,11 @@ The rules, in one place (the tests state them as tables):
   its last upstream step: a check-in made while upstream work is unfinished is kept, and counts
   from the day the upstream is done. A returned deliverable reopens the step, and everything
   downstream is no longer done until it is done again.
-* The **effective due** date is the window's due, moved to the next working day when it falls on a
-  rest day (顺延), unless the plan turns that off.
+* The **effective due** date is the window's due — or, from the day the office approved one, the
+  latest extension's new date (延期) — moved to the next working day when it falls on a rest day
+  (顺延), unless the plan turns that off. The board keeps the plan's own due beside it
+  (``original_due``). Lights, lateness, the ladder and the forecast all use the effective due;
+  the plan's end stays the plan's, so an extension on the critical path shows as a late end.
 * Status precedence, first match wins:
 
   ============  ===============================================  ========================
@@ -74,6 +77,8 @@ class StepStatus:
     forecast_due: date | None = None
     slack_days: int | None = None
     critical: bool = False
+    original_due: date | None = None
+    acked_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,11 +194,22 @@ class Engine:
             if own.complete_day is not None and not unfinished:
                 done_day = max([own.complete_day, *(d for d in (done_on[u] for u in step.depends_on) if d)])
             done_on[sid] = done_day
-            forecast[sid] = self._forecast(step, done_day, forecast, as_of)
-            statuses[sid] = self._classify(step, own, unfinished, done_day, as_of, due_soon, forecast[sid])
+            due = self.effective_due(sid, facts, as_of)
+            forecast[sid] = self._forecast(step, due, done_day, forecast, as_of)
+            status = self._classify(step, due, own, unfinished, done_day, as_of, due_soon, forecast[sid])
+            statuses[sid] = replace(status, original_due=self.due[sid] if due != self.due[sid] else None,
+                                    acked_by=facts.acked_by(sid, as_of))
         statuses = self._with_slack(statuses, forecast)
         return Board(as_of, self.plan.id, statuses, self._roll_up(self.plan.phases, statuses),
                      self._end(statuses, forecast), self._roll_up(self.plan.tracks, statuses))
+
+    def effective_due(self, step_id: str, facts: Facts, as_of: date) -> date:
+        """The step's due date on ``as_of``: the plan's, or the approved extension's, rolled to a working day."""
+        extension = facts.extension(step_id, as_of)
+        if extension is None:
+            return self.due[step_id]
+        roll = self.plan.settings.roll_due_to_workday
+        return self.calendar.next_workday(extension.to) if roll else extension.to
 
     def deliverables(self, facts: Facts, step_id: str, as_of: date) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(checked in and not returned, awaiting the office's review) for one step as of a day."""
@@ -207,10 +223,9 @@ class Engine:
             found = self._memo[key] = _replay(step, events)
         return found
 
-    def _classify(self, step: Step, own: _Deliverables, unfinished: tuple[str, ...], done_day: date | None,
+    def _classify(self, step: Step, due: date, own: _Deliverables, unfinished: tuple[str, ...], done_day: date | None,
                   as_of: date, due_soon: int, forecast: date) -> StepStatus:
         """Apply the precedence table of the module docstring."""
-        due = self.due[step.id]
         past_due = as_of > due
         late_by = self.calendar.workdays_between(due, as_of) if past_due else 0
         status: Status
@@ -248,10 +263,9 @@ class Engine:
             returned_reason=own.reason, resubmit_by=own.resubmit_by, forecast_due=forecast,
         )
 
-    def _forecast(self, step: Step, done_day: date | None, forecast: dict[str, date], as_of: date) -> date:
+    def _forecast(self, step: Step, due: date, done_day: date | None, forecast: dict[str, date], as_of: date) -> date:
         if done_day is not None:
             return done_day
-        due = self.due[step.id]
         expected = due if as_of <= due else as_of
         if step.depends_on:
             after_upstream = max(forecast[d] for d in step.depends_on) + timedelta(days=self.duration[step.id])

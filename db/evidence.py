@@ -9,7 +9,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["EvidenceError", "StoredFile", "archive_file", "archive_path", "hash_file"]
+__all__ = ["EvidenceError", "StoredFile", "Upload", "archive_file", "archive_path", "hash_file"]
 
 _CHUNK = 1 << 20
 
@@ -33,6 +33,14 @@ class StoredFile:
     original_name: str
 
 
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file received by the portal: where it was spooled, and the name the uploader gave (already checked)."""
+
+    path: Path
+    name: str
+
+
 def archive_path(home: Path, sha256: str) -> Path:
     """Where the archive keeps the file with this hash (two-level fan-out, like git)."""
     return home / "evidence" / sha256[:2] / sha256[2:]
@@ -49,8 +57,10 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def archive_file(home: Path, source: Path) -> StoredFile:
+def archive_file(home: Path, source: Path | Upload) -> StoredFile:
     """Copy ``source`` into the archive under its hash; a file already there is not copied again.
+
+    An :class:`Upload` is archived under the name its uploader gave, a path under its own name.
 
     The copy goes to a temporary file that is renamed into place, so the archive never holds a
     half-written file, and a database row is only written after this returns.
@@ -58,6 +68,9 @@ def archive_file(home: Path, source: Path) -> StoredFile:
     Raises:
         EvidenceError: the file does not exist, is not a regular file, or cannot be read.
     """
+    name = source.name
+    if isinstance(source, Upload):
+        source = source.path
     if not source.exists():
         raise EvidenceError(source, "文件不存在 / file not found")
     if not source.is_file():
@@ -84,5 +97,5 @@ def archive_file(home: Path, source: Path) -> StoredFile:
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(tmp.name, target)
         os.chmod(target, 0o444)  # evidence is read-only once archived
-    media_type = mimetypes.guess_type(source.name)[0] or "application/octet-stream"
-    return StoredFile(sha, size, media_type, source.name)
+    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    return StoredFile(sha, size, media_type, name)

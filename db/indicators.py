@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.indicators import IndicatorValue
 from core.plan import Indicator, Plan
 from db import repo
+from db.evidence import Upload
 from db.models import IndicatorValueFile, IndicatorValueRow, utcnow
 from db.records import INVALID, Refusal, archive_or_refuse
 
@@ -30,7 +31,7 @@ class ValueRequest:
     by: str
     unit: str | None = None
     source: str = ""
-    files: tuple[Path, ...] = ()
+    files: tuple[Path | Upload, ...] = ()
     assigned_target: float | None = None
     at: datetime | None = None
 
@@ -85,7 +86,7 @@ def record_values(sessions: sessionmaker[Session], plan: Plan, home: Path, actor
     checked = [(check_value(plan, r), r) for r in requests]
     for _, request in checked:
         for f in request.files:
-            if not Path(f).is_file():
+            if not isinstance(f, Upload) and not Path(f).is_file():
                 raise Refusal(INVALID, f"文件 {f}：文件不存在", f"file {f}: not found")
     stored = {id(r): archive_or_refuse(home, r.files) for _, r in checked}
     written = []

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.indicators import IndicatorValue
 from core.plan import Plan
 from db import repo
+from db.evidence import Upload
 from db.indicators import plan_years
 from db.models import CaseRow, ProjectRow, RecordFile, utcnow
 from db.records import INVALID, Refusal, archive_or_refuse
@@ -34,7 +35,7 @@ class CaseRequest:
     title: str
     year: int
     summary: str = ""
-    files: tuple[Path, ...] = ()
+    files: tuple[Path | Upload, ...] = ()
     at: datetime | None = None
 
 

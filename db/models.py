@@ -25,6 +25,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 __all__ = [
+    "AckRow",
     "AuditEntry",
     "Base",
     "CaseRow",
@@ -32,11 +33,13 @@ __all__ = [
     "CheckInRow",
     "DeliveryAttempt",
     "EvidenceFile",
+    "ExtensionRow",
     "IndicatorValueFile",
     "IndicatorValueRow",
     "OutboxItem",
     "OutboxMessage",
     "PlanVersion",
+    "PortalGrant",
     "ProjectRow",
     "RecordFile",
     "ReviewRow",
@@ -329,3 +332,70 @@ class RecordFile(Base):
     record_id: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(ForeignKey("evidence_files.sha256"))
     original_name: Mapped[str] = mapped_column(String(500))
+
+
+class AckRow(Base):
+    """签收: a bureau (``bureau``, an owner) has seen a newly opened step. One row per bureau and step."""
+
+    __tablename__ = "acks"
+    __table_args__ = (UniqueConstraint("plan_id", "step_id", "bureau"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(200))
+    bureau: Mapped[str] = mapped_column(String(50))
+    acted_by: Mapped[str] = mapped_column(String(50))  # the bureau itself, or the office acting for it
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+
+
+class ExtensionRow(Base):
+    """延期申请 and its decision: a bureau asks for a new due date; the office approves (with the date) or denies.
+
+    Approved rows move the step's effective due date from ``decided_at`` on; the request and the
+    decision stay side by side, so the history keeps both.
+    """
+
+    __tablename__ = "extensions"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'denied')", name="status"),
+        Index(None, "plan_id", "step_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(200))
+    bureau: Mapped[str] = mapped_column(String(50))
+    requested_to: Mapped[date]
+    reason: Mapped[str] = mapped_column(Text)
+    requested_at: Mapped[datetime]
+    requested_by: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    decided_to: Mapped[date | None]
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class PortalGrant(Base):
+    """The portal's link ledger for a bureau: each link issued (with its expiry), and each revocation.
+
+    A bureau's link generation is the number of its revocations: a link or session signed with an
+    older generation stops working at once. Append-only, like the audit trail.
+    """
+
+    __tablename__ = "portal_grants"
+    __table_args__ = (
+        CheckConstraint("kind IN ('issued', 'revoked')", name="kind"),
+        Index(None, "plan_id", "bureau"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    bureau: Mapped[str] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(10))
+    generation: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime | None]
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    actor: Mapped[str] = mapped_column(String(100))

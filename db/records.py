@@ -21,36 +21,42 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.events import CheckIn, Event, Facts, Review, check_event
+from core.events import Ack, CheckIn, Event, Extension, Fact, Facts, Review, check_fact
 from core.plan import Plan, Step
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db import repo
-from db.evidence import EvidenceError, StoredFile, archive_file
-from db.models import CheckInRow, ReviewRow, utcnow
+from db.evidence import EvidenceError, StoredFile, Upload, archive_file
+from db.models import AckRow, CheckInRow, ExtensionRow, ReviewRow, utcnow
 
-__all__ = ["CheckInRequest", "ImportItem", "Outcome", "Recorder", "Refusal", "ReviewRequest", "archive_or_refuse"]
+__all__ = ["AckRequest", "CheckInRequest", "ExtensionDecision", "ExtensionRequest", "ImportItem", "Outcome", "Recorder",
+           "Refusal", "ReviewRequest", "archive_or_refuse"]
 
 INVALID, FORBIDDEN = 2, 3
 _FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs drift; a few minutes ahead is not the future
 
 
-def archive_or_refuse(home: Path, files: Sequence[Path]) -> list[StoredFile]:
+def archive_or_refuse(home: Path, files: Sequence[Path | Upload]) -> list[StoredFile]:
     """Archive evidence files, or refuse (exit 2) naming the file that is missing or unreadable."""
     try:
-        return [archive_file(home, Path(f)) for f in files]
+        return [archive_file(home, f if isinstance(f, Upload) else Path(f)) for f in files]
     except EvidenceError as exc:
         raise Refusal(INVALID, f"文件 {exc.path}：{exc.reason}", f"file {exc.path}: {exc.reason}") from exc
 
 
 class Refusal(Exception):
-    """The request was refused and nothing was written; ``code`` is the exit code to use."""
+    """The request was refused and nothing was written; ``code`` is the exit code to use.
 
-    def __init__(self, code: int, zh: str, en: str) -> None:
+    ``kind`` tells refusals apart where a caller answers them differently: ``blocked`` (an upstream
+    step is not done; the portal answers 409), ``not_owner`` (403), or empty.
+    """
+
+    def __init__(self, code: int, zh: str, en: str, kind: str = "") -> None:
         super().__init__(f"{zh} / {en}")
         self.code = code
         self.zh = zh
         self.en = en
+        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +66,7 @@ class CheckInRequest:
     step: str
     by: str
     deliverables: tuple[str, ...] = ()
-    files: tuple[Path, ...] = ()
+    files: tuple[Path | Upload, ...] = ()
     note: str = ""
     at: datetime | None = None
     on_behalf_of: str | None = None
@@ -82,10 +88,44 @@ class ReviewRequest:
 
 
 @dataclass(frozen=True, slots=True)
+class AckRequest:
+    """签收: a bureau (or the office for it) acknowledges that it has seen an opened step."""
+
+    step: str
+    by: str
+    on_behalf_of: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionRequest:
+    """延期申请: a bureau asks the office for a new due date, with a reason."""
+
+    step: str
+    by: str
+    to: date
+    reason: str
+    on_behalf_of: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ExtensionDecision:
+    """The office approves an extension request (with the date, by default the one asked for) or denies it."""
+
+    request_id: int
+    by: str
+    decision: str
+    to: date | None = None
+    reason: str = ""
+    at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ImportItem:
     """One event of an events file, with its evidence files and its line for messages."""
 
-    event: Event
+    event: Fact
     files: tuple[Path, ...] = ()
     line: int = 0
 
@@ -149,16 +189,19 @@ class Recorder:
         ordered = sorted(items, key=lambda item: item.event.at)
         stored = {id(item): self._archive(item.files) for item in ordered}
 
-        def apply_all(session: Session, facts: list[Event]) -> Outcome:
+        def apply_all(session: Session, facts: list[Fact]) -> Outcome:
             total = Outcome()
             for item in ordered:
                 try:
+                    self._check(item.event)
                     if isinstance(item.event, CheckIn):
-                        self._check(item.event)
                         part = self._apply_checkin(session, facts, item.event, stored[id(item)], False, "")
-                    else:
-                        self._check(item.event)
+                    elif isinstance(item.event, Review):
                         part = self._apply_review(session, facts, item.event, explicit=True)
+                    elif isinstance(item.event, Ack):
+                        part = self._apply_ack(session, facts, item.event)
+                    else:
+                        part = self._apply_extension(session, facts, item.event)
                 except Refusal as exc:
                     where = f"第 {item.line} 行 " if item.line else ""
                     raise Refusal(exc.code, f"{where}{exc.zh}", f"line {item.line}: {exc.en}") from exc
@@ -167,6 +210,86 @@ class Recorder:
             return total
 
         return self._write(apply_all, action="import")
+
+    def acknowledge(self, request: AckRequest) -> Outcome:
+        """Record 签收 of an opened step by one of its bureaus; the same bureau again changes nothing."""
+        step = self._step(request.step)
+        self._bureau(request.by, "--by")
+        if request.on_behalf_of is not None:
+            self._bureau(request.on_behalf_of, "--on-behalf-of")
+        event = Ack(step.id, request.by, self._moment(request.at), request.on_behalf_of)
+        self._check(event)
+        return self._write(lambda session, facts: self._apply_ack(session, facts, event))
+
+    def request_extension(self, request: ExtensionRequest) -> dict[str, Any]:
+        """Record a bureau's 延期申请 for its open, returned, blocked or overdue step; the office decides it."""
+        step = self._step(request.step)
+        self._bureau(request.by, "--by")
+        if request.on_behalf_of is not None:
+            self._bureau(request.on_behalf_of, "--on-behalf-of")
+        at = self._moment(request.at)
+        self._check(Ack(step.id, request.by, at, request.on_behalf_of))  # the same owner rules as 签收
+        reason = _reason(request.reason, "延期申请")
+        bureau = request.on_behalf_of or request.by
+
+        def apply(session: Session, facts: list[Fact]) -> Outcome:
+            due = self._extendable(facts, step.id, at, request.to)
+            pending = repo.pending_extension(session=session, plan_id=self.plan.id, step_id=step.id, bureau=bureau)
+            if pending is not None:
+                raise Refusal(FORBIDDEN, f"该步骤已有待审批的延期申请（第 {pending.id} 号，申请延至 {pending.requested_to}）",
+                              f"extension request #{pending.id} for this step is still pending")
+            row = ExtensionRow(plan_id=self.plan.id, step_id=step.id, bureau=bureau, requested_to=request.to,
+                               reason=reason, requested_at=at, requested_by=self.actor, status="pending",
+                               decision_reason="")
+            session.add(row)
+            session.flush()
+            after = repo.extension_dict(row) | {"due_before": due.isoformat()}
+            repo.add_audit(session=session, actor=self.actor, action="extension_request", plan_id=self.plan.id,
+                           entity="extension", entity_id=f"{step.id}/{row.id}", after=after)
+            return Outcome(created=[after])
+
+        return self._write(apply).created[0]
+
+    def decide_extension(self, decision: ExtensionDecision) -> dict[str, Any]:
+        """The office approves a pending extension request (the new due holds from now) or denies it with a reason."""
+        self._bureau(decision.by, "--by")
+        if decision.by != "office":
+            raise Refusal(FORBIDDEN, "只有领导小组办公室可以审批延期申请", "only the office decides extension requests")
+        if decision.decision not in ("approve", "deny"):
+            raise Refusal(INVALID, "审批结论只能是 approve（同意）或 deny（不同意）", "decision is approve or deny")
+        at = self._moment(decision.at)
+        reason = _reason(decision.reason, "不同意延期") if decision.decision == "deny" else decision.reason.strip()
+
+        def apply(session: Session, facts: list[Fact]) -> Outcome:
+            row = repo.lock_extension(session=session, plan_id=self.plan.id, request_id=decision.request_id)
+            if row is None:
+                raise Refusal(INVALID, f"没有第 {decision.request_id} 号延期申请", f"no extension request #{decision.request_id}")
+            if row.status != "pending":
+                raise Refusal(FORBIDDEN, f"第 {row.id} 号延期申请已审批（{_EXTENSION_ZH[row.status]}）",
+                              f"extension request #{row.id} is already {row.status}")
+            before = repo.extension_dict(row)
+            to = decision.to or row.requested_to
+            if decision.decision == "approve":
+                self._extendable(facts, row.step_id, at, to)
+                facts.append(Extension(row.step_id, row.bureau, at, to, row.reason))
+            row.status = "approved" if decision.decision == "approve" else "denied"
+            row.decided_to = to if decision.decision == "approve" else None
+            row.decision_reason, row.decided_at, row.decided_by = reason, at, self.actor
+            session.flush()
+            after = repo.extension_dict(row)
+            repo.add_audit(session=session, actor=self.actor, action=f"extension_{row.status}", plan_id=self.plan.id,
+                           entity="extension", entity_id=f"{row.step_id}/{row.id}", before=before, after=after)
+            return Outcome(created=[after])
+
+        return self._write(apply).created[0]
+
+    def extend(self, step_id: str, to: date, reason: str, by: str = "office", at: datetime | None = None) -> dict[str, Any]:
+        """The office extends a step on its own (CLI ``extend``): recorded as an approved request."""
+        step = self._step(step_id)
+        self._bureau(by, "--by")
+        event = Extension(step.id, by, self._moment(at), to, reason.strip())
+        self._check(event)
+        return self._write(lambda session, facts: self._apply_extension(session, facts, event)).created[0]
 
     # -- validation ---------------------------------------------------------------------------
 
@@ -202,18 +325,20 @@ class Recorder:
             raise Refusal(INVALID, f"时间 {at.isoformat()} 在未来", f"{at.isoformat()} is in the future")
         return at
 
-    def _check(self, event: Event) -> None:
-        problems = check_event(self.plan, event)
+    def _check(self, event: Fact) -> None:
+        problems = check_fact(self.plan, event)
         if problems:
             code = FORBIDDEN if any(p.kind == "forbidden" for p in problems) else INVALID
-            raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems))
+            not_owner = any(p.kind == "forbidden" and p.field in ("by", "on_behalf_of") for p in problems)
+            raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems),
+                          kind="not_owner" if not_owner else "")
 
-    def _archive(self, files: Sequence[Path]) -> list[StoredFile]:
+    def _archive(self, files: Sequence[Path | Upload]) -> list[StoredFile]:
         return archive_or_refuse(self.home, files)
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _write(self, apply: Callable[[Session, list[Event]], Outcome], action: str = "") -> Outcome:
+    def _write(self, apply: Callable[[Session, list[Fact]], Outcome], action: str = "") -> Outcome:
         """Run ``apply`` in one transaction; a race on an idempotency key is retried once."""
         for attempt in range(2):
             try:
@@ -234,7 +359,7 @@ class Recorder:
                               "the database does not hold this plan file: run `liangshan init` first")
             yield session
 
-    def _apply_checkin(self, session: Session, facts: list[Event], event: CheckIn, stored: list[StoredFile],
+    def _apply_checkin(self, session: Session, facts: list[Fact], event: CheckIn, stored: list[StoredFile],
                        force: bool, force_reason: str) -> Outcome:
         board = self.engine.board(Facts(facts), event.day)
         unfinished = board.steps[event.step].blocked_by
@@ -242,7 +367,7 @@ class Recorder:
             names = "、".join(f"{sid}（{self.plan.steps[sid].title}）" for sid in unfinished)
             raise Refusal(FORBIDDEN, f"步骤“{event.step}”的前置步骤尚未完成：{names}；办公室可用 --force --reason 强制登记",
                           f"{event.step} is blocked by unfinished steps: {', '.join(unfinished)}; "
-                          "the office may record it with --force --reason")
+                          "the office may record it with --force --reason", kind="blocked")
         repo.add_evidence(session=session, stored=stored)
         outcome = Outcome()
         submission = str(uuid.uuid4())
@@ -277,7 +402,7 @@ class Recorder:
                                  event.note, event.on_behalf_of))
         return outcome
 
-    def _apply_review(self, session: Session, facts: list[Event], event: Review, explicit: bool) -> Outcome:
+    def _apply_review(self, session: Session, facts: list[Fact], event: Review, explicit: bool) -> Outcome:
         outcome = Outcome()
         keys = {d: self._review_key(event, d) for d in event.deliverables}
         remaining = []
@@ -314,6 +439,68 @@ class Recorder:
                             event.resubmit_by))
         return outcome
 
+    def _apply_ack(self, session: Session, facts: list[Fact], event: Ack) -> Outcome:
+        st = self.engine.board(Facts(facts), event.day).steps[event.step]
+        if st.status in ("not_open", "done"):
+            state = "尚未开放" if st.status == "not_open" else "已完成"
+            raise Refusal(FORBIDDEN, f"步骤“{event.step}”{state}，无需签收", f"{event.step} is {st.status}: nothing to acknowledge")
+        found = repo.find_ack(session=session, plan_id=self.plan.id, step_id=event.step, bureau=event.bureau)
+        if found is not None:
+            return Outcome(existing=[repo.ack_dict(found)])
+        row = AckRow(plan_id=self.plan.id, step_id=event.step, bureau=event.bureau, acted_by=event.by,
+                     happened_at=event.at, recorded_at=utcnow(), recorded_by=self.actor)
+        session.add(row)
+        session.flush()
+        after = repo.ack_dict(row)
+        repo.add_audit(session=session, actor=self.actor, action="ack", plan_id=self.plan.id, entity="ack",
+                       entity_id=f"{event.step}/{event.bureau}", after=after)
+        facts.append(event)
+        return Outcome(created=[after])
+
+    def _apply_extension(self, session: Session, facts: list[Fact], event: Extension) -> Outcome:
+        """An extension the office grants on its own (CLI, events file): a request approved at once."""
+        due = self._extendable(facts, event.step, event.at, event.to)
+        row = ExtensionRow(plan_id=self.plan.id, step_id=event.step, bureau=event.by, requested_to=event.to,
+                           reason=event.reason, requested_at=event.at, requested_by=self.actor, status="approved",
+                           decided_to=event.to, decision_reason=event.reason, decided_at=event.at, decided_by=self.actor)
+        session.add(row)
+        session.flush()
+        after = repo.extension_dict(row) | {"due_before": due.isoformat()}
+        repo.add_audit(session=session, actor=self.actor, action="extension_approved", plan_id=self.plan.id,
+                       entity="extension", entity_id=f"{event.step}/{row.id}", after=after)
+        facts.append(event)
+        return Outcome(created=[after])
+
+    def _extendable(self, facts: list[Fact], step_id: str, at: datetime, to: date) -> date:
+        """The step's current due date, when it may be extended to ``to`` on ``at``'s day; else a Refusal."""
+        day = Extension(step_id, "office", at, to).day
+        known = Facts(facts)
+        st = self.engine.board(known, day).steps[step_id]
+        if st.status in ("done", "submitted", "not_open"):
+            state = {"done": "已完成", "submitted": "已报送待审核", "not_open": "尚未开放"}[st.status]
+            raise Refusal(FORBIDDEN, f"步骤“{step_id}”{state}，不能申请延期", f"{step_id} is {st.status}: it cannot be extended")
+        if to <= st.due:
+            raise Refusal(INVALID, f"新的截止日期 {to} 应晚于当前截止日期 {st.due}", f"{to} is not after the current due {st.due}")
+        last = max(p.window.due for p in self.plan.phases)
+        if to > last.replace(year=last.year + 1):
+            raise Refusal(INVALID, f"新的截止日期 {to} 超出计划结束（{last}）一年以上",
+                          f"{to} is more than a year after the plan ends")
+        return st.due
+
     def _review_key(self, event: Review, deliverable: str) -> str:
         basis = [self.plan.id, event.step, deliverable, event.decision, event.at.astimezone(UTC).isoformat(), event.reason]
         return hashlib.sha256("\x1f".join(basis).encode()).hexdigest()
+
+
+_EXTENSION_ZH = {"pending": "待审批", "approved": "已同意", "denied": "不同意"}
+_REASON_MAX = 2000
+
+
+def _reason(text: str, what: str) -> str:
+    """A required reason, stripped; refused when empty or longer than a page."""
+    reason = text.strip()
+    if not reason:
+        raise Refusal(INVALID, f"{what}必须写明原因（--reason）", "a reason is required (--reason)")
+    if len(reason) > _REASON_MAX:
+        raise Refusal(INVALID, f"原因不能超过 {_REASON_MAX} 字", f"the reason is longer than {_REASON_MAX} characters")
+    return reason

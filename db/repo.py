@@ -11,15 +11,17 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.collect import Collected, collected_events
-from core.events import CheckIn, Event, Review
+from core.events import Ack, CheckIn, Event, Extension, Fact, Review
 from core.plan import Plan
 from db.evidence import StoredFile
 from db.models import (
+    AckRow,
     AuditEntry,
     CaseRow,
     CheckInFile,
     CheckInRow,
     EvidenceFile,
+    ExtensionRow,
     IndicatorValueRow,
     PlanVersion,
     ReviewRow,
@@ -27,16 +29,21 @@ from db.models import (
 )
 
 __all__ = [
+    "ack_dict",
     "add_audit",
     "add_evidence",
     "attach_files",
+    "extension_dict",
     "fact_steps",
+    "find_ack",
     "history",
     "latest_plan_version",
     "load_all_events",
     "load_events",
     "lock_deliverable",
+    "lock_extension",
     "next_version",
+    "pending_extension",
     "plan_step_ids",
     "plan_version_dict",
     "return_rounds",
@@ -84,13 +91,58 @@ def load_events(*, session: Session, plan_id: str) -> list[Event]:
     return events
 
 
-def load_all_events(*, session: Session, plan: Plan) -> list[Event]:
-    """Recorded check-ins and reviews, plus the check-ins that indicator values and cases amount to."""
+def load_all_events(*, session: Session, plan: Plan) -> list[Fact]:
+    """Every fact the engine reads: check-ins and reviews, the check-ins that indicator values and cases
+    amount to, acknowledgements (签收) and approved extensions (延期)."""
     records = [Collected("indicators", row.indicator_id, row.year, row.bureau, row.happened_at)
                for row in session.scalars(select(IndicatorValueRow).where(IndicatorValueRow.plan_id == plan.id))]
     records += [Collected("cases", row.theme_id, row.year, row.bureau, row.happened_at)
                 for row in session.scalars(select(CaseRow).where(CaseRow.plan_id == plan.id))]
-    return [*load_events(session=session, plan_id=plan.id), *collected_events(plan, records)]
+    acks: list[Fact] = [Ack(a.step_id, a.acted_by, a.happened_at, a.bureau if a.acted_by != a.bureau else None)
+                        for a in session.scalars(select(AckRow).where(AckRow.plan_id == plan.id))]
+    approved = session.scalars(select(ExtensionRow).where(ExtensionRow.plan_id == plan.id,
+                                                          ExtensionRow.status == "approved").order_by(ExtensionRow.id))
+    extensions: list[Fact] = [Extension(e.step_id, e.bureau, e.decided_at or e.requested_at, e.decided_to or e.requested_to,
+                                        e.reason) for e in approved]
+    return [*load_events(session=session, plan_id=plan.id), *collected_events(plan, records), *acks, *extensions]
+
+
+def find_ack(*, session: Session, plan_id: str, step_id: str, bureau: str) -> AckRow | None:
+    """The bureau's 签收 of the step, if it has one."""
+    return session.scalars(select(AckRow).where(AckRow.plan_id == plan_id, AckRow.step_id == step_id,
+                                                AckRow.bureau == bureau)).first()
+
+
+def ack_dict(row: AckRow) -> dict[str, Any]:
+    """An acknowledgement as JSON-ready data."""
+    return {"step_id": row.step_id, "bureau": row.bureau, "acted_by": row.acted_by,
+            "happened_at": row.happened_at.astimezone(UTC).isoformat()}
+
+
+def pending_extension(*, session: Session, plan_id: str, step_id: str, bureau: str) -> ExtensionRow | None:
+    """The bureau's extension request for the step that still waits for the office, if any."""
+    return session.scalars(select(ExtensionRow).where(
+        ExtensionRow.plan_id == plan_id, ExtensionRow.step_id == step_id, ExtensionRow.bureau == bureau,
+        ExtensionRow.status == "pending")).first()
+
+
+def lock_extension(*, session: Session, plan_id: str, request_id: int) -> ExtensionRow | None:
+    """The extension request, locked until the transaction ends so two decisions cannot both apply."""
+    query = select(ExtensionRow).where(ExtensionRow.plan_id == plan_id, ExtensionRow.id == request_id)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update()
+    return session.scalars(query).first()
+
+
+def extension_dict(row: ExtensionRow) -> dict[str, Any]:
+    """An extension request (and its decision) as JSON-ready data."""
+    def stamp(value: datetime | None) -> str | None:
+        return value.astimezone(UTC).isoformat() if value else None
+
+    return {"id": row.id, "step_id": row.step_id, "bureau": row.bureau, "requested_to": row.requested_to.isoformat(),
+            "reason": row.reason, "requested_at": stamp(row.requested_at), "status": row.status,
+            "decided_to": row.decided_to.isoformat() if row.decided_to else None, "decision_reason": row.decision_reason,
+            "decided_at": stamp(row.decided_at), "decided_by": row.decided_by}
 
 
 def return_rounds(*, session: Session, plan_id: str, step_id: str, deliverable_id: str, before: datetime) -> int:

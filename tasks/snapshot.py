@@ -8,7 +8,7 @@ from typing import Any
 
 from prefect import task
 
-from core.events import Event
+from core.events import Fact
 from core.indicators import IndicatorValue
 from core.plan import Plan
 from core.status import Board
@@ -26,7 +26,7 @@ class Snapshot:
     workday: bool
     events_per_step: dict[str, int]
     calendar_notices: tuple[str, ...]
-    events: tuple[Event, ...] = ()
+    events: tuple[Fact, ...] = ()
     calendar: WorkdayCalendar | None = None
     indicator_values: dict[str, dict[int, IndicatorValue]] = field(default_factory=dict)
     library: dict[str, Any] | None = None
@@ -53,7 +53,7 @@ def snapshot(as_of: date) -> Snapshot:
     calendar: WorkdayCalendar = load_calendar(settings.holidays)
     engine = make_engine(database_url(settings))
     try:
-        events: list[Event] = []
+        events: list[Fact] = []
         values: dict[str, dict[int, IndicatorValue]] = {}
         library = None
         if schema_revision(engine) == EXPECTED_REVISION:
