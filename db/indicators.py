@@ -16,7 +16,7 @@ from core.plan import Indicator, Plan
 from db import repo
 from db.evidence import Upload
 from db.models import IndicatorValueFile, IndicatorValueRow, utcnow
-from db.records import INVALID, Refusal, archive_or_refuse
+from db.records import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["ValueRequest", "check_value", "plan_years", "record_value", "record_values", "values_by_indicator"]
 
@@ -54,7 +54,8 @@ def _indicator(plan: Plan, indicator_id: str) -> Indicator:
 
 
 def check_value(plan: Plan, request: ValueRequest) -> Indicator:
-    """Every rule a value must meet; raises :class:`Refusal` (exit 2) naming the field at fault."""
+    """Every rule a value must meet; raises :class:`Refusal` naming the field at fault (exit 2; exit 3 for a
+    bureau that does not own the indicator)."""
     indicator = _indicator(plan, request.indicator)
     years = plan_years(plan)
     if request.year not in years:
@@ -62,8 +63,9 @@ def check_value(plan: Plan, request: ValueRequest) -> Indicator:
                       f"year {request.year} is outside the plan ({years.start}-{years.stop - 1})")
     if request.by not in indicator.owners and request.by != "office":
         names = "、".join(plan.bureau_name(b) for b in indicator.owners)
-        raise Refusal(INVALID, f"“{plan.bureau_name(request.by)}”不是指标 {indicator.id}（{indicator.title}）的责任单位（{names}）",
-                      f"{request.by!r} does not own indicator {indicator.id}")
+        who = plan.bureau_name(request.by)
+        raise Refusal(FORBIDDEN, f"“{who}”不是指标 {indicator.id}（{indicator.title}）的责任单位（{names}）",
+                      f"{request.by!r} does not own indicator {indicator.id}", kind="not_owner")
     unit = indicator.unit if request.unit is None else request.unit
     if unit != indicator.unit:
         raise Refusal(INVALID, f"指标 {indicator.id} 的单位是“{indicator.unit or '是/否'}”，不是“{unit}”",

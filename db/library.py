@@ -18,7 +18,7 @@ from db import repo
 from db.evidence import Upload
 from db.indicators import plan_years
 from db.models import CaseRow, ProjectRow, RecordFile, utcnow
-from db.records import INVALID, Refusal, archive_or_refuse
+from db.records import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "add_cases", "case_counts", "library_facts", "list_cases",
            "list_projects", "project_totals", "save_project"]
@@ -111,6 +111,10 @@ def _check_case(plan: Plan, request: CaseRequest) -> str:
         raise Refusal(INVALID, f"附件2中没有主题“{request.theme}”；可选：1-{len(plan.case_themes)}",
                       f"no case theme {request.theme!r}")
     _check_bureau(plan, request.by)
+    if request.by != "office" and request.by not in theme.owners:
+        names = "、".join(plan.bureau_name(b) for b in theme.owners)
+        raise Refusal(FORBIDDEN, f"“{plan.bureau_name(request.by)}”不是主题 {theme.id}（{theme.title}）的素材提供单位（{names}）",
+                      f"{request.by!r} does not provide cases for theme {theme.id}", kind="not_owner")
     _check_year(plan, request.year)
     if not request.title.strip():
         raise Refusal(INVALID, "案例必须有标题（--title）", "a case needs a title")

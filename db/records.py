@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.events import Ack, CheckIn, Event, Extension, Fact, Facts, Review, check_fact
+from core.events import Ack, CheckIn, Extension, Fact, Facts, Review, check_fact
 from core.plan import Plan, Step
 from core.status import Engine
 from core.workdays import WorkdayCalendar

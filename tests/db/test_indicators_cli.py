@@ -52,15 +52,22 @@ def test_record_and_report(database: Database, tmp_path: Path) -> None:
         (["2b", "--year", "2025", "--value", "120", "--by", "eco"], "不在 0-100 之间"),
         (["4c", "--year", "2025", "--value", "120", "--by", "resources", "--unit", "公顷"], "单位是“平方公里”"),
         (["2b", "--year", "2031", "--value", "92", "--by", "eco"], "不在计划年度 2023-2029 内"),
-        (["2b", "--year", "2025", "--value", "92", "--by", "water"], "不是指标 2b"),
         (["2d", "--year", "2025", "--value", "92", "--by", "eco"], "附件1中没有指标“2d”"),
     ],
 )
 def test_refusals_exit_2(database: Database, args: list[str], words: str) -> None:
-    """A percentage outside 0-100, a wrong unit, a year outside the plan, a non-owner, an unknown id."""
+    """A percentage outside 0-100, a wrong unit, a year outside the plan, an unknown id."""
     result = run(database, "indicator", "record", *args)
     assert result.exit_code == 2
     assert words in result.stderr
+
+
+def test_a_bureau_that_does_not_own_the_indicator_is_refused_exit_3(database: Database) -> None:
+    """Like a check-in by a non-owner: well formed, refused by the rules, nothing written."""
+    result = run(database, "indicator", "record", "2b", "--year", "2025", "--value", "92", "--by", "water")
+    assert result.exit_code == 3
+    assert "不是指标 2b" in result.stderr
+    assert report(database, 2025)["2b"]["verdict"] == "no_data"
 
 
 def test_import_baselines_and_years(database: Database, tmp_path: Path) -> None:
