@@ -28,13 +28,11 @@ def _day(text: str, option: str) -> date:
 
 
 def _secret_key(ctx: Context) -> str:
-    from core.links import MIN_KEY_LENGTH
-
-    key = ctx.settings.secret_key
-    if key is None or len(key.get_secret_value()) < MIN_KEY_LENGTH:
+    key = ctx.settings.portal_key()
+    if key is None:
         fail("未设置 LIANGSHAN_SECRET_KEY（至少 32 个字符）。生成一个：python -c \"import secrets; "
              "print(secrets.token_urlsafe(48))\"，保存在服务器上并设置为环境变量 / LIANGSHAN_SECRET_KEY is not set")
-    return key.get_secret_value()
+    return key
 
 
 def link(

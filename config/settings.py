@@ -69,6 +69,13 @@ class Settings:
             upload_max_mb=raw_mb,
         )
 
+    def portal_key(self) -> str | None:
+        """The key that signs portal links, when one long enough is set (else None: no links anywhere)."""
+        from core.links import MIN_KEY_LENGTH
+
+        key = self.secret_key.get_secret_value() if self.secret_key else ""
+        return key if len(key) >= MIN_KEY_LENGTH else None
+
     def upload_max_bytes(self) -> int:
         """The upload limit in bytes.
 

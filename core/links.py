@@ -89,7 +89,8 @@ def verify(key: str, token: str, now: datetime, purpose: Purpose = "link") -> Gr
         payload, mac = _unb64(head), _unb64(tail)
     except (ValueError, UnicodeError) as exc:
         raise LinkError("malformed") from exc
-    if not head or not tail or len(token) > 400:
+    # Only the canonical encoding counts: one token, one spelling (no second form that verifies too).
+    if not head or not tail or len(token) > 400 or _b64(payload) != head or _b64(mac) != tail:
         raise LinkError("malformed")
     if not hmac.compare_digest(mac, _mac(key, purpose, payload)):
         raise LinkError("signature")

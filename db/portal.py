@@ -41,6 +41,7 @@ __all__ = [
     "bureau_history",
     "current_generation",
     "extension_rows",
+    "file_name",
     "file_uploaders",
     "issue_link",
     "link_states",
@@ -142,6 +143,23 @@ def file_uploaders(*, session: Session, plan_id: str, sha256: str) -> set[str]:
     return found
 
 
+def file_name(*, session: Session, plan_id: str, sha256: str) -> str | None:
+    """The name a file was handed in under (the first, when several acts attached it), for a download."""
+    queries = [
+        select(CheckInFile.original_name).join(CheckInRow, CheckInFile.checkin_id == CheckInRow.id)
+        .where(CheckInRow.plan_id == plan_id, CheckInFile.sha256 == sha256).order_by(CheckInFile.id),
+        select(IndicatorValueFile.original_name).join(IndicatorValueRow, IndicatorValueFile.value_id == IndicatorValueRow.id)
+        .where(IndicatorValueRow.plan_id == plan_id, IndicatorValueFile.sha256 == sha256).order_by(IndicatorValueFile.id),
+        select(RecordFile.original_name).join(CaseRow, (RecordFile.record_id == CaseRow.id) & (RecordFile.kind == "case"))
+        .where(CaseRow.plan_id == plan_id, RecordFile.sha256 == sha256).order_by(RecordFile.id),
+    ]
+    for query in queries:
+        name = session.scalars(query.limit(1)).first()
+        if name is not None:
+            return name
+    return None
+
+
 def load_facts(*, session: Session, plan: Plan) -> Facts:
     """Every fact of the plan, ready for the engine."""
     return Facts(repo.load_all_events(session=session, plan=plan))
@@ -166,8 +184,8 @@ def step_submissions(*, session: Session, plan_id: str, step_id: str) -> list[di
     for row in rows:
         sizes = {f.sha256: 0 for f in row.files}
         if sizes:
-            sizes.update(dict(session.execute(select(EvidenceFile.sha256, EvidenceFile.size)
-                                              .where(EvidenceFile.sha256.in_(list(sizes)))).tuples()))
+            found = session.execute(select(EvidenceFile.sha256, EvidenceFile.size).where(EvidenceFile.sha256.in_(list(sizes))))
+            sizes.update({sha: size for sha, size in found})
         out.append({"deliverable_id": row.deliverable_id, "bureau": row.bureau, "on_behalf_of": row.on_behalf_of,
                     "version": row.version, "note": row.note, "at": row.happened_at.astimezone(UTC),
                     "files": [{"sha256": f.sha256, "name": f.original_name, "size": sizes.get(f.sha256, 0)}

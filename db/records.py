@@ -167,6 +167,10 @@ class Recorder:
                           "only the office may force a check-in (--by office --on-behalf-of OWNER)")
         event = CheckIn(step.id, request.by, at, deliverables, request.note, request.on_behalf_of)
         self._check(event)
+        if not request.force:
+            # Refuse a blocked step before any file is copied into the archive (checked again when writing).
+            with self.sessions() as session:
+                self._refuse_if_blocked(repo.load_all_events(session=session, plan=self.plan), event)
         stored = self._archive(request.files)
         return self._write(lambda session, facts: self._apply_checkin(session, facts, event, stored,
                                                                       request.force, request.force_reason))
@@ -361,13 +365,10 @@ class Recorder:
 
     def _apply_checkin(self, session: Session, facts: list[Fact], event: CheckIn, stored: list[StoredFile],
                        force: bool, force_reason: str) -> Outcome:
-        board = self.engine.board(Facts(facts), event.day)
-        unfinished = board.steps[event.step].blocked_by
-        if unfinished and not force:
-            names = "、".join(f"{sid}（{self.plan.steps[sid].title}）" for sid in unfinished)
-            raise Refusal(FORBIDDEN, f"步骤“{event.step}”的前置步骤尚未完成：{names}；办公室可用 --force --reason 强制登记",
-                          f"{event.step} is blocked by unfinished steps: {', '.join(unfinished)}; "
-                          "the office may record it with --force --reason", kind="blocked")
+        if force:  # recorded although blocked; the row says so
+            unfinished = self.engine.board(Facts(facts), event.day).steps[event.step].blocked_by
+        else:
+            unfinished = self._refuse_if_blocked(facts, event)
         repo.add_evidence(session=session, stored=stored)
         outcome = Outcome()
         submission = str(uuid.uuid4())
@@ -401,6 +402,16 @@ class Recorder:
             facts.append(CheckIn(event.step, event.by, event.at, tuple(r["deliverable_id"] for r in outcome.created),
                                  event.note, event.on_behalf_of))
         return outcome
+
+    def _refuse_if_blocked(self, facts: list[Fact], event: CheckIn) -> tuple[str, ...]:
+        """Refuse (exit 3, kind ``blocked``) a check-in whose upstream steps are not done, naming them."""
+        unfinished = self.engine.board(Facts(facts), event.day).steps[event.step].blocked_by
+        if unfinished:
+            names = "、".join(f"{sid}（{self.plan.steps[sid].title}）" for sid in unfinished)
+            raise Refusal(FORBIDDEN, f"步骤“{event.step}”的前置步骤尚未完成：{names}；办公室可用 --force --reason 强制登记",
+                          f"{event.step} is blocked by unfinished steps: {', '.join(unfinished)}; "
+                          "the office may record it with --force --reason", kind="blocked")
+        return unfinished
 
     def _apply_review(self, session: Session, facts: list[Fact], event: Review, explicit: bool) -> Outcome:
         outcome = Outcome()

@@ -214,3 +214,14 @@ def test_pure_engine_uses_the_extension_only_from_its_day() -> None:
     facts = Facts([Extension(STEP, "office", at("2024-04-23"), date(2024, 5, 10), "原因")])
     assert engine.board(facts, date(2024, 4, 22)).steps[STEP].original_due is None
     assert engine.board(facts, date(2024, 4, 23)).steps[STEP].due == date(2024, 5, 10)
+
+
+def test_a_blocked_checkin_copies_no_file_into_the_archive(database: Database, tmp_path: Path) -> None:
+    """Refused because the upstream is not done: no row, and no file left in the evidence archive."""
+    doc = tmp_path / "初稿.pdf"
+    doc.write_bytes(b"%PDF-1.4 draft")
+    with pytest.raises(Refusal) as blocked:
+        database.recorder().checkin(CheckInRequest("draft.compile", "eco", files=(doc,)))
+    assert blocked.value.kind == "blocked" and "draft.survey" in blocked.value.zh
+    archived = [p for p in (database.home / "evidence").rglob("*") if p.is_file()] if database.home.exists() else []
+    assert archived == []
