@@ -1,0 +1,223 @@
+"""The portal's app factory: settings, plan, calendar and database built once, security headers, error pages.
+
+Routes live in :mod:`web.routes`; they parse, call db/ and core/, and render. Every response
+carries the security headers below; pages are never cached (they show a bureau's own work).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from config.settings import Settings, get_settings
+from core.events import SHANGHAI
+from core.links import MIN_KEY_LENGTH
+from core.plan import Plan
+from core.serialize import LIGHT_EMOJI, STATUS_ZH
+from core.workdays import WorkdayCalendar
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from db.records import Recorder
+
+__all__ = ["KEY_HELP", "Portal", "PortalConfigError", "PortalError", "create_app", "portal_of", "render"]
+
+log = logging.getLogger("liangshan.web")
+
+HERE = Path(__file__).resolve().parent
+KEY_HELP = (
+    f"报送入口需要签名密钥 LIANGSHAN_SECRET_KEY（至少 {MIN_KEY_LENGTH} 个字符）。生成一个：\n"
+    '  python -c "import secrets; print(secrets.token_urlsafe(48))"\n'
+    "然后：export LIANGSHAN_SECRET_KEY=<上面输出的值>\n"
+    f"/ the portal needs LIANGSHAN_SECRET_KEY (at least {MIN_KEY_LENGTH} characters) to sign links and sessions"
+)
+
+SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"referrer-policy", b"no-referrer"),
+    (b"x-frame-options", b"DENY"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"content-security-policy",
+     b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+)
+
+
+class PortalConfigError(RuntimeError):
+    """The portal cannot start: no or short secret key, bad upload limit, database not initialised."""
+
+
+class PortalError(Exception):
+    """A request the portal refuses: an HTTP status and a Chinese-first message for the page (or JSON)."""
+
+    def __init__(self, status: int, zh: str, en: str = "", *, advice: str = "") -> None:
+        super().__init__(f"{status}: {en or zh}")
+        self.status = status
+        self.zh = zh
+        self.en = en
+        self.advice = advice
+
+
+@dataclass
+class Portal:
+    """What every request needs, built once at startup."""
+
+    settings: Settings
+    plan: Plan
+    calendar: WorkdayCalendar
+    home: Path
+    engine: Engine
+    sessions: sessionmaker[Session]
+    key: str
+    max_bytes: int
+    secure_cookies: bool
+    templates: Environment
+
+    def now(self) -> datetime:
+        """The current moment (UTC); links and sessions expire against it."""
+        return datetime.now(UTC)
+
+    def today(self) -> date:
+        """Today in Beijing, never the server's UTC date."""
+        return datetime.now(SHANGHAI).date()
+
+    def recorder(self, actor: str) -> Recorder:
+        """The one path that records facts, acting as ``actor`` in the audit trail."""
+        from db.records import Recorder
+
+        return Recorder(self.sessions, self.plan, self.calendar, self.home, actor)
+
+
+def portal_of(request: Request) -> Portal:
+    """The portal state of the app serving ``request``."""
+    portal: Portal = request.app.state.portal
+    return portal
+
+
+def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page from ``templates/`` (autoescaped), with the plan and helpers every page uses."""
+    portal = portal_of(request)
+    html = portal.templates.get_template(template).render(
+        plan=portal.plan, status_zh=STATUS_ZH, light_emoji=LIGHT_EMOJI, bureau_name=portal.plan.bureau_name, **context)
+    return HTMLResponse(html, status_code=status)
+
+
+class SecurityHeaders:
+    """Adds the security headers to every response, and ``Cache-Control: no-store`` to all but static files."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        static = str(scope.get("path", "")).startswith("/static/")
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
+                headers += list(SECURITY_HEADERS)
+                if not static:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"] + [(b"cache-control", b"no-store")]
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+def _templates() -> Environment:
+    # Autoescape everything: a bureau's note, a case text or a file name is text, never markup.
+    return Environment(loader=FileSystemLoader(HERE / "templates"),
+                       autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
+
+
+def _build_portal(settings: Settings) -> Portal:
+    """Check the settings and the database, load plan and calendar; raise PortalConfigError saying what to do."""
+    from sqlalchemy.exc import OperationalError
+
+    from config.errors import InvalidFile
+    from config.holidays import load_calendar
+    from config.loader import load_plan
+    from db.engine import database_url, make_engine, make_sessionmaker, redact_url
+    from db.schema import EXPECTED_REVISION, schema_revision
+
+    if settings.secret_key is None or len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
+        raise PortalConfigError(KEY_HELP)
+    try:
+        max_bytes = settings.upload_max_bytes()
+    except ValueError as exc:
+        raise PortalConfigError(str(exc)) from exc
+    try:
+        plan = load_plan(settings.plan)
+        calendar = load_calendar(settings.holidays)
+    except InvalidFile as exc:
+        raise PortalConfigError("计划文件或放假安排文件有错误，请先运行 liangshan plan validate / "
+                                f"invalid plan or holiday file: {exc}") from exc
+    url = database_url(settings)
+    if url.startswith("sqlite:///") and not Path(url.split("///", 1)[1]).exists():
+        # Do not create an empty database file just to find it empty.
+        raise PortalConfigError(f"数据库 {url} 不存在，请先运行 liangshan init / the database does not exist: run `liangshan init`")
+    engine = make_engine(url)
+    try:
+        revision = schema_revision(engine)
+    except OperationalError as exc:
+        engine.dispose()
+        raise PortalConfigError(f"无法连接数据库 {redact_url(url)} / cannot reach the database") from exc
+    if revision != EXPECTED_REVISION:
+        engine.dispose()
+        raise PortalConfigError(f"数据库 {redact_url(url)} 尚未初始化或版本不对（{revision or '空'}），请先运行 liangshan init / "
+                                "the database is not initialised: run `liangshan init`")
+    return Portal(settings=settings, plan=plan, calendar=calendar, home=Path(settings.home).resolve(), engine=engine,
+                  sessions=make_sessionmaker(engine), key=settings.secret_key.get_secret_value(), max_bytes=max_bytes,
+                  secure_cookies=bool(settings.portal_url and settings.portal_url.startswith("https://")),
+                  templates=_templates())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The portal app for ``settings`` (default: the environment's).
+
+    Raises:
+        PortalConfigError: no secret key (or too short), a bad upload limit, an unreadable plan, or a
+            database that is unreachable or not initialised; the message says what to do, in Chinese first.
+    """
+    from web.routes import actions, pages
+    from web.uploads import BodyLimit
+
+    portal = _build_portal(settings or get_settings())
+    app = FastAPI(title="两山 报送入口", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.portal = portal
+    app.include_router(pages.router)
+    app.include_router(actions.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+
+    @app.exception_handler(PortalError)
+    async def portal_error(request: Request, exc: PortalError) -> Response:
+        return error_response(request, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        zh = {404: "页面不存在", 405: "不支持此操作", 413: "上传的文件超过大小限制"}.get(exc.status_code, "请求有误")
+        return error_response(request, PortalError(exc.status_code, zh, str(exc.detail)))
+
+    # Outermost first: the headers wrap every response, including the body limit's 413.
+    app.add_middleware(BodyLimit, max_bytes=portal.max_bytes)
+    app.add_middleware(SecurityHeaders)
+    return app
+
+
+def error_response(request: Request, exc: PortalError) -> Response:
+    """The refusal as a Chinese page, or as JSON under ``/api``; it never echoes secrets (messages are ours)."""
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": exc.zh, "detail": exc.en}, status_code=exc.status)
+    return render(request, "error.html", status=exc.status, error=exc)

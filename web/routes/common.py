@@ -1,0 +1,124 @@
+"""What the routes share: reading the board, mapping refusals to HTTP, redirects with a flash, reconcile."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import urlencode
+
+from starlette.background import BackgroundTask
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse
+
+from core.status import Board, Engine
+from web.app import Portal, PortalError
+from web.auth import Who
+
+if TYPE_CHECKING:
+    from core.events import Facts
+
+__all__ = ["FLASH", "acting_for", "back", "blocked_error", "call", "parse_day", "read_board", "refused"]
+
+log = logging.getLogger("liangshan.web")
+T = TypeVar("T")
+
+# Messages after a redirect, by fixed code: the query never carries text of its own.
+FLASH = {
+    "checkin": "已报送",
+    "again": "该材料此前已报送过，未重复登记",
+    "ack": "已签收",
+    "extension": "已提交延期申请",
+    "review": "已审核",
+    "decided": "已处理延期申请",
+    "value": "已录入指标数值",
+    "case": "已添加典型案例",
+}
+
+
+def read_board(portal: Portal) -> tuple[Facts, Board]:
+    """Every fact of the plan and the board as of today (Beijing)."""
+    from db.portal import load_facts
+
+    with portal.sessions() as session:
+        facts = load_facts(session=session, plan=portal.plan)
+    return facts, Engine(portal.plan, portal.calendar).board(facts, portal.today())
+
+
+def refused(exc: Exception) -> PortalError:
+    """A Recorder refusal as HTTP: 400 bad input, 409 blocked by an unfinished upstream step, 403 otherwise."""
+    from db.records import Refusal
+
+    assert isinstance(exc, Refusal)
+    if exc.code == 2:
+        return PortalError(400, f"{exc.zh}；未保存任何内容", exc.en)
+    if getattr(exc, "kind", "") == "blocked" or "前置步骤尚未完成" in exc.zh:
+        return PortalError(409, f"{exc.zh.split('；办公室可用')[0]}；未保存任何内容", exc.en)
+    return PortalError(403, f"{exc.zh}；未保存任何内容", exc.en)
+
+
+async def call(fn: Callable[[], T]) -> T:
+    """Run a recording call off the event loop; a Refusal becomes the matching PortalError."""
+    from db.records import Refusal
+
+    try:
+        return await run_in_threadpool(fn)
+    except Refusal as exc:
+        raise refused(exc) from None
+
+
+def blocked_error(portal: Portal, step_id: str, unfinished: tuple[str, ...]) -> PortalError:
+    """409 naming the unfinished upstream steps and their owners (checked before any file is archived)."""
+    plan = portal.plan
+    names = "、".join(f"{plan.steps[s].title}（{s}，{'、'.join(plan.bureau_name(b) for b in plan.steps[s].owners)}）"
+                     for s in unfinished)
+    return PortalError(409, f"步骤“{plan.steps[step_id].title}”的前置步骤尚未完成：{names}；未保存任何内容",
+                       f"{step_id} is blocked by unfinished steps: {', '.join(unfinished)}")
+
+
+def acting_for(portal: Portal, who: Who, sent: str) -> str | None:
+    """The bureau the office acts for (``on_behalf_of``), or None; a bureau never acts for another.
+
+    Raises:
+        PortalError: 400 for an unknown bureau.
+    """
+    if not who.is_office or not sent or sent == who.bureau:
+        return None
+    if sent not in portal.plan.bureaus:
+        raise PortalError(400, f"未知的单位“{sent[:50]}”", "unknown bureau")
+    return sent
+
+
+def parse_day(text: str, what: str, required: bool = True) -> date | None:
+    """A date from a form field (YYYY-MM-DD).
+
+    Raises:
+        PortalError: 400 when it is missing (and required) or not a date.
+    """
+    if not text:
+        if required:
+            raise PortalError(400, f"请填写{what}（年-月-日）", f"{what}: a date is required")
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PortalError(400, f"{what}不是有效日期（应为 年-月-日，如 2026-12-31）", f"{what}: not a date") from None
+
+
+def _reconcile() -> None:
+    try:
+        from tasks.records import trigger_reconcile
+
+        trigger_reconcile()
+    except Exception as exc:  # the fact is recorded; a missed reconcile is caught up by the daily run
+        log.warning("未能触发重算 / could not trigger a reconcile: %s", type(exc).__name__)
+
+
+def back(who: Who, for_bureau: str | None, code: str) -> RedirectResponse:
+    """303 to the page the form came from, with a fixed flash code; a reconcile follows when Prefect is there."""
+    query = {"bureau": for_bureau, "ok": code} if who.is_office and for_bureau else {"ok": code}
+    # Only with a Prefect API configured: the portal never starts Prefect's ephemeral server itself.
+    task = BackgroundTask(_reconcile) if os.environ.get("PREFECT_API_URL") else None
+    return RedirectResponse(f"/?{urlencode(query)}", status_code=303, background=task)

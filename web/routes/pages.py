@@ -1,0 +1,176 @@
+"""Pages and reads: the link exchange, a bureau's page, the office's dashboard, history, /api/owed, files, health."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+
+from core.events import CheckIn
+from core.extensions import preview_extension
+from core.inbox import OFFICE, ORDER, build_inbox, owed_items
+from core.status import Engine
+from web.app import Portal, PortalError, portal_of, render
+from web.auth import Who, current, exchange_link, set_session
+from web.routes.common import FLASH, read_board
+
+__all__ = ["router"]
+
+router = APIRouter()
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+RECENT = 30  # check-ins and cases listed on the office's page
+
+
+@router.get("/b/{token}")
+def link(request: Request, token: str) -> Response:
+    """Exchange a signed link for a session cookie, then 303 to the page (401 page when invalid)."""
+    portal = portal_of(request)
+    grant, session = exchange_link(portal, token)
+    response = RedirectResponse("/", status_code=303)
+    set_session(portal, response, grant, session)
+    return response
+
+
+@router.get("/")
+def home(request: Request, bureau: str = "", ok: str = "") -> Response:
+    """The session's page: its bureau's steps, or the office's dashboard (``?bureau=ID`` to see and act for one)."""
+    who = current(request)
+    portal = portal_of(request)
+    flash = FLASH.get(ok, "")
+    if who.is_office and bureau and bureau != OFFICE:
+        if bureau not in portal.plan.bureaus:
+            raise PortalError(404, "没有这个单位", "unknown bureau")
+        return _bureau_page(request, portal, who, bureau, flash)
+    if who.is_office:
+        return _office_page(request, portal, who, flash)
+    return _bureau_page(request, portal, who, who.bureau, flash)
+
+
+def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str) -> Response:
+    from db.portal import extension_rows, step_submissions
+
+    _, board = read_board(portal)
+    with portal.sessions() as session:
+        requests = extension_rows(session=session, plan_id=portal.plan.id, bureau=bureau)
+        pending = {r["step_id"] for r in requests if r["status"] == "pending"}
+        inbox = build_inbox(portal.plan, board, bureau, portal.calendar, portal.today(), pending)
+        submissions = {
+            item.step: [s for s in step_submissions(session=session, plan_id=portal.plan.id, step_id=item.step)
+                        if bureau in (s["bureau"], s["on_behalf_of"])][:5]
+            for item in inbox.items if item.status in ("submitted", "returned", "done")
+        }
+    return render(request, "bureau.html", who=who, inbox=inbox, flash=flash, submissions=submissions,
+                  acting_for=bureau if who.is_office else None, extensions=requests[:10])
+
+
+def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Response:
+    from db.library import list_cases
+    from db.portal import extension_rows, link_states, step_submissions
+
+    plan, today = portal.plan, portal.today()
+    facts, board = read_board(portal)
+    engine = Engine(plan, portal.calendar)
+    with portal.sessions() as session:
+        pending = extension_rows(session=session, plan_id=plan.id, status="pending")
+        queue = [
+            {"step": sid, "title": plan.steps[sid].title, "status": st,
+             "submissions": step_submissions(session=session, plan_id=plan.id, step_id=sid)[:10]}
+            for sid, st in board.steps.items() if st.awaiting_review
+        ]
+        links = link_states(session=session, plan=plan)
+        cases = list_cases(session=session, plan_id=plan.id, year=today.year)[-RECENT:][::-1]
+    previews = {r["id"]: preview_extension(engine, facts, r["step_id"], _day(r["requested_to"]), today) for r in pending}
+    pending_steps = {r["step_id"] for r in pending}
+    bureaus: list[dict[str, Any]] = []
+    for bureau in plan.bureaus:
+        if bureau == OFFICE:
+            continue
+        inbox = build_inbox(plan, board, bureau, portal.calendar, today, pending_steps)
+        urgent = [i for i in inbox.items if ORDER[i.status] <= ORDER["returned"]]
+        bureaus.append({"inbox": inbox, "urgent": urgent})
+    bureaus.sort(key=lambda b: (-b["inbox"].counts.get("overdue", 0), -len(b["urgent"]), b["inbox"].bureau))
+    recent = [e for e in reversed(facts.all) if isinstance(e, CheckIn) and e.note != "collected"][:RECENT]
+    own = build_inbox(plan, board, OFFICE, portal.calendar, today, pending_steps)
+    return render(request, "office.html", who=who, flash=flash, board=board, queue=queue, pending=pending,
+                  previews=previews, links=links, bureaus=bureaus, recent=recent, cases=cases, own=own, today=today)
+
+
+def _day(value: date | str) -> date:
+    """A date from the fact layer's rows (ISO text in JSON-ready dicts)."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+@router.get("/history")
+def history(request: Request, bureau: str = "") -> Response:
+    """The bureau's own history (the office: any bureau's, ``?bureau=ID``)."""
+    from db.portal import bureau_history
+
+    who = current(request)
+    portal = portal_of(request)
+    whose = bureau if who.is_office and bureau in portal.plan.bureaus else who.bureau
+    with portal.sessions() as session:
+        rows = bureau_history(session=session, plan_id=portal.plan.id, bureau=whose)
+    return render(request, "history.html", who=who, rows=rows, whose=whose)
+
+
+@router.get("/api/owed")
+def owed(request: Request) -> Response:
+    """What the session's bureau still owes, one row per deliverable (the office: every bureau's)."""
+    who = current(request)
+    portal = portal_of(request)
+    _, board = read_board(portal)
+    items = owed_items(portal.plan, board, who.bureau, portal.today())
+    return JSONResponse({"bureau": who.bureau, "items": items})
+
+
+def _file_name(portal: Portal, sha256: str) -> str:
+    """The name the file was uploaded under (a neutral name when the fact layer cannot say)."""
+    import db.portal
+
+    lookup: Any = getattr(db.portal, "file_name", None)
+    if lookup is not None:
+        with portal.sessions() as session:
+            name = lookup(session=session, plan_id=portal.plan.id, sha256=sha256)
+        if name:
+            return str(name)
+    return f"附件-{sha256[:12]}"
+
+
+@router.get("/files/{sha256}")
+def download(request: Request, sha256: str) -> Response:
+    """Evidence as an attachment, for the office and the bureaus that uploaded it; 404 for anyone else."""
+    from db.evidence import archive_path
+    from db.portal import file_uploaders
+
+    who = current(request)
+    portal = portal_of(request)
+    missing = PortalError(404, "文件不存在或无权查看", "no such file")
+    if not _SHA256.match(sha256):
+        raise missing
+    with portal.sessions() as session:
+        uploaders = file_uploaders(session=session, plan_id=portal.plan.id, sha256=sha256)
+    path = archive_path(portal.home, sha256)
+    if not uploaders or not (who.is_office or who.bureau in uploaders) or not path.is_file():
+        raise missing
+    name = _file_name(portal, sha256)
+    return FileResponse(path, media_type="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+    })
+
+
+@router.get("/healthz")
+def healthz(request: Request) -> Response:
+    """200 ``{"ok": true}`` when the database answers, else 503 (no session needed, nothing secret said)."""
+    from db.schema import schema_revision
+
+    portal = portal_of(request)
+    try:
+        schema_revision(portal.engine)
+    except Exception:  # any failure to reach the database is "not ok"; the reason may name the server
+        return JSONResponse({"ok": False}, status_code=503)
+    return JSONResponse({"ok": True})

@@ -1,0 +1,171 @@
+"""Request bodies: a hard size limit at the ASGI level, and uploaded files spooled, checked and always removed.
+
+The limit (``LIANGSHAN_UPLOAD_MAX_MB``) is enforced before any route runs: a declared
+Content-Length over it gets 413 at once, without reading the body; a chunked (or lying) body is
+counted as it is read and cut off with 413 the moment it passes the limit. Uploaded files are
+checked (name, first bytes) and copied to a per-request folder under ``<home>/evidence/tmp``
+that is deleted when the request ends, whether the check-in was recorded or refused; the archive
+(db.evidence) makes its own copy by hash.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from fastapi import Request
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.uploads import HEAD_BYTES, UploadRefused, check_upload_head, check_upload_name
+from db.evidence import Upload
+from web.app import PortalError
+
+__all__ = ["MAX_FILES", "BodyLimit", "BodyTooLarge", "Form", "read_form"]
+
+MAX_FILES = 20
+MAX_FIELDS = 200
+MAX_FIELD_BYTES = 64 * 1024  # a note or a case text; files are limited by the body limit
+TOO_LARGE = "上传内容超过大小限制（LIANGSHAN_UPLOAD_MAX_MB），未保存任何内容"
+_PAGE_413 = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>文件过大</title>'
+    '<link rel="stylesheet" href="/static/portal.css"></head><body><main class="page"><section class="card error">'
+    f"<h1>文件过大</h1><p>{TOO_LARGE}。请压缩或分开上传。</p>"
+    '<p class="en">The upload is over the size limit; nothing was saved.</p>'
+    '<p><a href="/">返回</a></p></section></main></body></html>'
+).encode()
+
+
+class BodyTooLarge(Exception):
+    """The request body passed the limit while it was being read."""
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, before or while they are read."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.strip().isdigit() or int(declared) > self.max_bytes):
+            await self._refuse(send)
+            return
+        received = 0
+        started = False
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    raise BodyTooLarge
+            return message
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except BodyTooLarge:
+            if started:
+                raise
+            await self._refuse(send)
+
+    @staticmethod
+    async def _refuse(send: Send) -> None:
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(_PAGE_413)).encode()),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": _PAGE_413})
+
+
+@dataclass
+class Form:
+    """A parsed form: its text fields, and its files (checked and spooled only when asked for)."""
+
+    fields: dict[str, list[str]]
+    parts: list[UploadFile]
+    spool_root: Path
+    _spool: Path | None = field(default=None, repr=False)
+
+    def get(self, name: str, default: str = "") -> str:
+        """The first value of a text field, stripped of surrounding whitespace."""
+        values = self.fields.get(name)
+        return values[0].strip() if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        """Every non-empty value of a repeatable field."""
+        return [v.strip() for v in self.fields.get(name, []) if v.strip()]
+
+    async def uploads(self) -> tuple[Upload, ...]:
+        """The uploaded files, each checked by name and first bytes, copied to this request's spool folder.
+
+        Raises:
+            PortalError: 400 naming the refused file (nothing is kept).
+        """
+        out = []
+        for n, part in enumerate(self.parts):
+            try:
+                name = check_upload_name(part.filename or "")
+                head = await part.read(HEAD_BYTES)
+                await part.seek(0)
+                check_upload_head(name, head)
+            except UploadRefused as exc:
+                zh, _, en = str(exc).partition(" / ")
+                raise PortalError(400, f"{zh}；未保存任何内容", en) from None
+            if self._spool is None:
+                self.spool_root.mkdir(parents=True, exist_ok=True)
+                self._spool = Path(tempfile.mkdtemp(prefix="portal-", dir=self.spool_root))
+            target = self._spool / f"{n:03d}"
+            await run_in_threadpool(_copy, part, target)
+            out.append(Upload(target, name))
+        return tuple(out)
+
+    def cleanup(self) -> None:
+        """Remove this request's spooled copies."""
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+            self._spool = None
+
+
+def _copy(part: UploadFile, target: Path) -> None:
+    part.file.seek(0)
+    with target.open("wb") as out:
+        shutil.copyfileobj(part.file, out, 1 << 20)
+
+
+@asynccontextmanager
+async def read_form(request: Request, home: Path) -> AsyncIterator[Form]:
+    """Parse the request's form (urlencoded or multipart); every spooled file is gone when the block ends.
+
+    A file input left empty by the browser (no name, no bytes) is no file; any other part named
+    ``file`` is an upload to check.
+    """
+    form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    parsed = Form({}, [], home / "evidence" / "tmp")
+    try:
+        for key, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                if key == "file" and (value.filename or value.size):
+                    parsed.parts.append(value)
+            else:
+                parsed.fields.setdefault(key, []).append(value)
+        yield parsed
+    finally:
+        parsed.cleanup()
+        await form.close()
