@@ -93,14 +93,15 @@ def list_outbox(
 def retry(plan_file: PlanOpt = None) -> None:
     """重发：把失败或无渠道的通知重新排队并立即发送 / retry failed messages now."""
     from db import outbox
-    from tasks.notify import notifier_from_settings
+    from tasks.notify import notifier_from_settings, portal_sender
 
     ctx = Context.ready(plan_file)
     notifier = notifier_from_settings()
     if notifier is None:
         fail("未设置 LIANGSHAN_NOTIFY_CONFIG（apprise 配置文件）/ no notification channels are configured")
     again = outbox.retry(ctx.sessions)
-    report = outbox.deliver(ctx.sessions, notifier.send, lambda r: bool(notifier.channels(r)))
+    send, _ = portal_sender(ctx.plan, ctx.sessions, notifier)  # each bureau's link is made as its message goes out
+    report = outbox.deliver(ctx.sessions, send, lambda r: bool(notifier.channels(r)))
     out.print(f"重新排队 {again} 条；发送成功 {len(report.sent)}，失败 {len(report.failed) + len(report.dead)}，"
               f"无渠道 {len(report.no_channel)}")
     if report.failed or report.dead or report.no_channel:

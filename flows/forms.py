@@ -33,6 +33,8 @@ BureauChoice: Any = Literal.__getitem__(bureau_labels(PLAN))
 DeliverableChoice: Any = Literal.__getitem__(deliverable_labels(PLAN))
 Decision: Any = Literal["通过（accept）", "退回（return）"]
 OFFICE_LABEL = bureau_labels(PLAN, ("office",))[0]
+# Links only: a form never reads a path on the server; files are uploaded through the portal.
+EVIDENCE_HELP = "附件链接（文件请通过报送入口上传）"
 
 
 def _deliverable_ids(step_id: str, chosen: list[str]) -> list[str]:
@@ -61,7 +63,7 @@ def checkin(
     bureau: Annotated[BureauChoice, Field(title="报送单位", description="报送单位")],
     deliverables: Annotated[list[DeliverableChoice], Field(title="成果", description="成果（不选即全部）")] = [],  # noqa: B006
     note: Annotated[str, Field(title="说明", description="说明")] = "",
-    evidence: Annotated[str, Field(title="附件", description="附件：服务器上的文件路径，或链接")] = "",
+    evidence: Annotated[str, Field(title="附件链接", description=EVIDENCE_HELP)] = "",
     at: Annotated[date | None, Field(title="实际报送日期", description="实际报送日期（默认今天）")] = None,
     on_behalf_of: Annotated[BureauChoice | None, Field(title="被代报单位", description="办公室代报时，被代报的责任单位")] = None,
 ) -> State:
@@ -100,7 +102,7 @@ def gate_input(plan: Plan, step_id: str) -> type[RunInput]:
         bureau=(owners, Field(title="报送单位", description="报送单位")),
         deliverables=(list[own], Field(default_factory=list, description="成果（不选即全部）")),
         note=(str, Field("", description="说明")),
-        evidence=(str, Field("", description="附件：服务器上的文件路径，或链接")),
+        evidence=(str, Field("", title="附件链接", description=EVIDENCE_HELP)),
         on_behalf_of=(owners | None, Field(None, description="办公室代报时，被代报的责任单位")),
     )
     return model

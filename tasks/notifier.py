@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,8 @@ _SECRET_PATTERNS = [
     (re.compile(r"(://)[^/@\s:]+:[^/@\s]+(@)"), r"\1****\2"),  # user:password@host
     (re.compile(r"(?i)([?&](?:key|token|pass|password|secret)=)[^&\s]+"), r"\1****"),
     (re.compile(r"(?i)(wecom(?:bot)?://)[^/?\s]+"), r"\1****"),
+    # A portal link's token (``<portal>/b/<payload>.<signature>``): whoever holds it acts as the bureau.
+    (re.compile(r"(/b/)[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"), r"\1****"),
 ]
 
 
@@ -25,6 +29,35 @@ def redact(text: str, secrets: Iterable[str] = ()) -> str:
     for pattern, replacement in _SECRET_PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+class _RedactingFilter(logging.Filter):
+    """Masks secrets in apprise's own log records: many of its plugins log the whole payload at debug
+    level, and a payload holds the message body (with a portal link) and the URL (with a bot key)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        masked = redact(text, self.secrets)
+        if masked != text:
+            record.msg, record.args = masked, ()
+        return True
+
+
+_LOG_FILTER = _RedactingFilter()
+_LOG_FILTER_LOCK = threading.Lock()
+
+
+def _guard_apprise_logs(secrets: Iterable[str]) -> None:
+    """Put the redacting filter on apprise's logger (once) and teach it ``secrets``."""
+    with _LOG_FILTER_LOCK:
+        _LOG_FILTER.secrets.update(s for s in secrets if len(s) >= 4)
+        logger = logging.getLogger("apprise")
+        if _LOG_FILTER not in logger.filters:
+            logger.addFilter(_LOG_FILTER)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +87,7 @@ class AppriseNotifier:
         register()
         self.config = config
         self.secrets = _secrets_in(config)
+        _guard_apprise_logs(self.secrets)
 
     def _apprise(self) -> object:
         import apprise

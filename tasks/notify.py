@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
 from prefect import get_run_logger, task
 
-from core.events import Event, Facts
+from core.events import Fact, Facts
 from core.ladder import Notice, notices_for_day
-from core.messages import Draft, compose
+from core.messages import PORTAL_LINK_DAYS, PORTAL_LINK_MARK, Draft, compose, fill_portal_link, gets_portal_link
 from core.plan import Plan
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from tasks.notifier import AppriseNotifier, Notifier, redact
 from tasks.snapshot import Snapshot
 
-__all__ = ["NotifyReport", "drafts_for_day", "notifier_from_settings", "notify_bureaus", "run_notifications"]
+__all__ = ["NotifyReport", "PortalLinker", "drafts_for_day", "notifier_from_settings", "notify_bureaus",
+           "portal_configured", "portal_sender", "run_notifications"]
 
 
 @dataclass
@@ -32,13 +34,90 @@ class NotifyReport:
     no_channel: int = 0
 
 
+def portal_configured() -> bool:
+    """Whether messages carry portal links: LIANGSHAN_PORTAL_URL and LIANGSHAN_SECRET_KEY are both set."""
+    from config.settings import get_settings
+
+    settings = get_settings()
+    return bool(settings.portal_url and settings.portal_key())
+
+
 def drafts_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
-                   keep: Callable[[list[Notice]], list[Notice]] | None = None) -> list[Draft]:
-    """The messages the ladder sends on ``day``; ``keep`` may drop facts already said."""
+                   keep: Callable[[list[Notice]], list[Notice]] | None = None,
+                   portal: bool | None = None) -> list[Draft]:
+    """The messages the ladder sends on ``day``; ``keep`` may drop facts already said.
+
+    With the portal configured (``portal`` None: read from the settings), a bureau's items carry the
+    portal link's mark, filled in per recipient only when the message is sent.
+    """
     from config.templates import render
 
     notices = notices_for_day(plan, engine, facts, day)
-    return compose(plan, engine.board(facts, day), keep(notices) if keep else notices, day, render)
+    return compose(plan, engine.board(facts, day), keep(notices) if keep else notices, day, render,
+                   portal=portal_configured() if portal is None else portal)
+
+
+Send = Callable[[str, str, str], list[Any]]
+
+
+@dataclass
+class PortalLinker:
+    """Issues each recipient's fresh portal link as its message goes out, and remembers the tokens only in
+    memory, to mask them wherever an error might carry them. Links are never stored, logged or returned."""
+
+    plan: Plan
+    sessions: Any
+    key: str | None = field(repr=False)
+    base_url: str | None
+    days: int = PORTAL_LINK_DAYS
+    _tokens: list[str] = field(default_factory=list, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def secrets(self) -> list[str]:
+        """The tokens issued so far (for ``redact``)."""
+        with self._lock:
+            return list(self._tokens)
+
+    def fill(self, recipient: str, body: str) -> str:
+        """``body`` with its link marks replaced: the recipient's own new link, or a hint where it gets none."""
+        if PORTAL_LINK_MARK not in body:
+            return body
+        if not (self.key and self.base_url and gets_portal_link(self.plan, recipient)):
+            return fill_portal_link(body, None)  # the leading group, or the portal is no longer configured
+        from db.portal import issue_link
+
+        link = issue_link(self.sessions, plan_id=self.plan.id, bureau=recipient, days=self.days, key=self.key,
+                          base_url=self.base_url, actor="notify", now=datetime.now(UTC))
+        with self._lock:
+            self._tokens.append(link.token)
+        return fill_portal_link(body, link.url)
+
+    def wrap(self, send: Send, secrets: list[str] | None = None) -> Send:
+        """``send`` with each body's marks filled for its recipient; an exception leaves with its text redacted."""
+
+        def send_with_link(recipient: str, subject: str, body: str) -> list[Any]:
+            try:
+                return send(recipient, subject, self.fill(recipient, body))
+            except Exception as exc:
+                # The body (and so the link) may be in the exception's text: mask it before anyone records it.
+                exc.args = (redact(str(exc), [*(secrets or []), *self.secrets]),)
+                raise exc.with_traceback(None) from None
+
+        return send_with_link
+
+
+def portal_sender(plan: Plan, sessions: Any, notifier: Notifier) -> tuple[Send, PortalLinker]:
+    """The notifier's ``send`` for ``outbox.deliver``, filling each message's portal link for its recipient.
+
+    Every path that delivers the outbox (the daily run, ``liangshan notify retry``) must send through
+    this, or a stored mark would go out as is.
+    """
+    from config.settings import get_settings
+
+    settings = get_settings()
+    linker = PortalLinker(plan, sessions, settings.portal_key(), settings.portal_url)
+    return linker.wrap(notifier.send, list(getattr(notifier, "secrets", []))), linker
 
 
 def notifier_from_settings() -> Notifier | None:
@@ -49,7 +128,7 @@ def notifier_from_settings() -> Notifier | None:
     return AppriseNotifier(path) if path is not None else None
 
 
-def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: list[Event] | tuple[Event, ...], day: date,
+def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fact], day: date,
                       notifier: Notifier, sessions: Any) -> NotifyReport:
     """Queue today's new facts in the outbox, then deliver everything that is due."""
     from db import outbox
@@ -66,7 +145,8 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: list[Event]
         outbox.enqueue(sessions, plan.id, day, [Draft("office", f"【两山基地】通知未送达：{plan.bureau_name(message.recipient)}",
                                                       body, (notice.dedupe_key,), (), True)])
 
-    report = outbox.deliver(sessions, notifier.send, lambda r: bool(notifier.channels(r)), tell_office=tell_office)
+    send, _ = portal_sender(plan, sessions, notifier)
+    report = outbox.deliver(sessions, send, lambda r: bool(notifier.channels(r)), tell_office=tell_office)
     return NotifyReport(True, len(queued), len(report.sent), len(report.failed) + len(report.dead), len(report.no_channel))
 
 

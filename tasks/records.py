@@ -14,7 +14,11 @@ from prefect.states import Completed, Failed
 
 from core.events import SHANGHAI
 
-__all__ = ["make_recorder", "record_checkin", "record_review", "trigger_reconcile"]
+__all__ = ["FORM_LINKS_ONLY", "evidence_links", "make_recorder", "record_checkin", "record_review", "trigger_reconcile"]
+
+FORM_LINKS_ONLY = ("表单的附件一栏只接受链接（http:// 或 https://），不读取服务器上的文件；文件请通过报送入口上传",
+                   "the form's evidence field takes links only (http:// or https://) and never reads a file on the "
+                   "server; upload files through the portal")
 
 
 @contextmanager
@@ -44,18 +48,39 @@ def _refused(exc: Any) -> State:
     return Failed(name="未登记", message=f"{exc.zh} / {exc.en}（退出码 {exc.code}）")
 
 
+def evidence_links(evidence: str) -> list[str] | None:
+    """The links typed in a form's evidence field (one or more, separated by spaces or lines), or None
+    when anything in it is not an http(s) link. Nothing is ever opened or read: the text is only parsed."""
+    from urllib.parse import urlsplit
+
+    links = evidence.split()
+    for link in links:
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            return None
+        if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+            return None
+    return links
+
+
 @task(name="record_checkin", task_run_name="登记报送：{step_id}")
 def record_checkin(step_id: str, by: str, deliverables: list[str], note: str = "", evidence: str = "",
                    at: date | None = None, on_behalf_of: str | None = None, actor: str = "prefect-ui") -> State:
-    """Record a check-in; a refusal ends Failed with the CLI's message and exit reason."""
+    """Record a check-in; a refusal ends Failed with the CLI's message and exit reason.
+
+    ``evidence`` takes links only: a form never reads a path on the server (whoever opens the Prefect
+    UI could otherwise archive any file the service can read). Files come through the portal.
+    """
     from db.records import CheckInRequest, Refusal
 
-    files: tuple[Path, ...] = ()
-    if evidence.strip().startswith(("http://", "https://")):
-        note = f"{note}\n附件链接：{evidence.strip()}".strip()
-    elif evidence.strip():
-        files = (Path(evidence.strip()),)
-    request = CheckInRequest(step_id, by, tuple(deliverables), files, note, _moment(at), on_behalf_of)
+    links = evidence_links(evidence)
+    if links is None:
+        zh, en = FORM_LINKS_ONLY
+        return Failed(name="未登记", message=f"{zh} / {en}（退出码 2）")
+    if links:
+        note = f"{note}\n附件链接：{' '.join(links)}".strip()
+    request = CheckInRequest(step_id, by, tuple(deliverables), (), note, _moment(at), on_behalf_of)
     try:
         with make_recorder(actor) as recorder:
             outcome = recorder.checkin(request)

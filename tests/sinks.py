@@ -88,8 +88,8 @@ class Mail:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[int, list[Mail]]]:
-    """An aiosmtpd server on 127.0.0.1: (port, received mails)."""
+def smtp_sink(prefer: tuple[str, ...] = ("plain", "html")) -> Iterator[tuple[int, list[Mail]]]:
+    """An aiosmtpd server on 127.0.0.1: (port, received mails), each body the first part of ``prefer``."""
     from aiosmtpd.controller import Controller
 
     received: list[Mail] = []
@@ -97,7 +97,7 @@ def smtp_sink() -> Iterator[tuple[int, list[Mail]]]:
     class Handler:
         async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
             msg = message_from_bytes(envelope.content, policy=policy.default)
-            part = msg.get_body(preferencelist=("plain", "html"))
+            part = msg.get_body(preferencelist=prefer)
             received.append(Mail(envelope.mail_from, list(envelope.rcpt_tos), str(msg["subject"]),
                                  part.get_content() if part else ""))
             return "250 OK"

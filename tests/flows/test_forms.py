@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typing
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -54,17 +55,47 @@ def test_step_states() -> None:
     assert (step_state("submitted", "m").type.value, step_state("submitted", "m").name) == ("COMPLETED", "待审核")
 
 
-def test_checkin_flow_records_like_the_cli(home: Path, tmp_path: Path) -> None:
-    """A form check-in with evidence records rows; a second identical one adds none."""
-    evidence = tmp_path / "方案.pdf"
-    evidence.write_text("方案", encoding="utf-8")
+def _notes() -> list[str]:
+    import os
+
+    engine = make_engine(os.environ["LIANGSHAN_DB_URL"])
+    with make_sessionmaker(engine)() as s:
+        notes = list(s.scalars(select(CheckInRow.note)))
+    engine.dispose()
+    return notes
+
+
+def test_checkin_flow_records_like_the_cli(home: Path) -> None:
+    """A form check-in with a link records rows, the link kept in the note; a second identical one (same day,
+    same note and link) adds none."""
+    link = "https://pan.example.cn/s/huyi-plan?pwd=1234"
     state = checkin(step="研究制定工作方案（mobilize.work-plan）", bureau="市生态环境局鄠邑分局（eco）",
-                    evidence=str(evidence), return_state=True)
+                    note="定稿", evidence=link, at=date(2024, 4, 18), return_state=True)
     assert state.is_completed() and state.name == "已登记", state.message
     assert _rows() == 2
+    assert all(note == f"定稿\n附件链接：{link}" for note in _notes())
     again = checkin(step="研究制定工作方案（mobilize.work-plan）", bureau="市生态环境局鄠邑分局（eco）",
-                    evidence=str(evidence), return_state=True)
+                    note="定稿", evidence=link, at=date(2024, 4, 18), return_state=True)
     assert again.is_completed() and _rows() == 2
+
+
+def test_forms_refuse_a_path_on_the_server_without_reading_it(home: Path, tmp_path: Path) -> None:
+    """A path typed in the evidence field (here a file holding a webhook key) is refused, exit reason 2;
+    nothing is archived and no row is written. The fields say files come through the portal."""
+    secret = tmp_path / "notify.yaml"
+    secret.write_text("urls:\n  - wecom://SECRETBOTKEY0000000001:\n      - tag: eco\n", encoding="utf-8")
+    for evidence in (str(secret), f"file://{secret}", f"https://pan.example.cn/s/1 {secret}", "../notify.yaml"):
+        state = checkin(step="研究制定工作方案（mobilize.work-plan）", bureau="市生态环境局鄠邑分局（eco）",
+                        evidence=evidence, return_state=True)
+        assert state.is_failed() and state.name == "未登记", evidence
+        message = state.message or ""
+        assert message.startswith("表单的附件一栏只接受链接") and "报送入口" in message and "退出码 2" in message
+        assert "SECRETBOTKEY" not in message
+    assert _rows() == 0
+    assert not home.exists() or not [p for p in home.rglob("*") if p.is_file()]
+    (field,) = typing.get_type_hints(checkin.fn, include_extras=True)["evidence"].__metadata__
+    assert field.description == "附件链接（文件请通过报送入口上传）"
+    assert gate_input(PLAN, "mobilize.work-plan").model_fields["evidence"].description == "附件链接（文件请通过报送入口上传）"
 
 
 def test_refusal_fails_the_run_with_the_clis_message(home: Path) -> None:

@@ -51,3 +51,42 @@ def test_reconcile_notifies_once_and_never_leaks_the_key(home: Path, tmp_path: P
     for where in (printed.out, printed.err, logs, stored, artifacts, run_logs):
         assert KEY not in where
     assert "wecom://" in stored  # the channel is named, masked
+
+
+def test_portal_links_reach_the_bureau_and_nothing_else(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str],
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    """With the portal configured, the reconcile's message to 生态环境局 carries its link; the link is in no
+    output, log, row, Prefect log or artifact."""
+    import os
+    import re
+    from datetime import UTC, datetime
+
+    from core.links import verify
+
+    secret = "flow-test-portal-key-0123456789abcdef0123456789"
+    with http_sink() as http:
+        config = tmp_path / "notify.yaml"
+        config.write_text(f"urls:\n  - wecom://{KEY}:\n      - tag: eco\n", encoding="utf-8")
+        monkeypatch.setenv("LIANGSHAN_NOTIFY_CONFIG", str(config))
+        monkeypatch.setenv("LIANGSHAN_WECOM_API_BASE", http.base)
+        monkeypatch.setenv("LIANGSHAN_PORTAL_URL", "https://baosong.huyi.example")
+        monkeypatch.setenv("LIANGSHAN_SECRET_KEY", secret)
+        state = reconcile(as_of=date(2024, 4, 23), return_state=True)
+        assert state.result(raise_on_failure=False)["notifications"]["sent"] == 1
+        (content,) = [m["payload"]["markdown"]["content"] for m in http.wecom if m["key"] == KEY]
+    (token,) = set(re.findall(r"https://baosong\.huyi\.example/b/([A-Za-z0-9_.-]+)\)", content))
+    assert verify(secret, token, datetime.now(UTC)).bureau == "eco"
+
+    printed = capsys.readouterr()
+    logs = "\n".join(r.getMessage() for r in caplog.records)
+    engine = make_engine(os.environ["LIANGSHAN_DB_URL"])
+    with engine.connect() as conn:
+        stored = "".join(str(row) for table in ("outbox_messages", "outbox_items", "delivery_attempts", "portal_grants")
+                         for row in conn.execute(text(f"SELECT * FROM {table}")))
+    engine.dispose()
+    with get_client(sync_client=True) as client:
+        artifacts = "".join(str(a.data) for a in client.read_artifacts())
+        run_logs = "".join(log.message for log in client.read_logs())
+    for where in (printed.out, printed.err, logs, stored, artifacts, run_logs):
+        assert token not in where and "/b/" not in where
