@@ -27,6 +27,7 @@ $(STAMP): pyproject.toml
 
 # The first run shows a real board from EXAMPLE data, kept apart from any real home.
 RUN_HOME ?= .liangshan-example
+PORTAL_ENV := LIANGSHAN_PORTAL_URL=http://127.0.0.1:8700
 
 run: install
 	@echo "==> 运行：初始化示例库、导入示例进展、运行一次每日重算 / run: example home, sample history, one reconcile"
@@ -38,9 +39,20 @@ run: install
 	@# tick exits 1 when steps are overdue: a finding, not a failure of the run
 	@rc=0; LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan tick || rc=$$?; [ $$rc -le 1 ]
 	@LIANGSHAN_HOME=$(RUN_HOME) $(BIN)/liangshan status
+	@# The portal (报送入口) of the example home: its own random secret key (never a built-in default), kept
+	@# beside the example database with mode 600; one bureau's link and the office's, and how to start it.
+	@# (`liangshan link` says whose link it is on stderr and prints only the URL on stdout.)
+	@mkdir -p $(RUN_HOME)
+	@test -s $(RUN_HOME)/secret.key || (umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $(RUN_HOME)/secret.key)
+	@chmod 600 $(RUN_HOME)/secret.key
+	@echo "==> 报送入口 / portal: 示例链接，30天内有效；链接即身份凭证，请勿转发 / example links, valid 30 days (a link is a credential)"
+	@url=$$(LIANGSHAN_HOME=$(RUN_HOME) LIANGSHAN_SECRET_KEY=$$(cat $(RUN_HOME)/secret.key) $(PORTAL_ENV) $(BIN)/liangshan link eco --days 30); echo "    $$url"
+	@url=$$(LIANGSHAN_HOME=$(RUN_HOME) LIANGSHAN_SECRET_KEY=$$(cat $(RUN_HOME)/secret.key) $(PORTAL_ENV) $(BIN)/liangshan link office --days 30); echo "    $$url"
+	@echo "    启动报送入口后在浏览器中打开上面的链接 / start the portal, then open a link above:"
+	@echo '    LIANGSHAN_HOME=$(RUN_HOME) LIANGSHAN_SECRET_KEY=$$(cat $(RUN_HOME)/secret.key) $(PORTAL_ENV) $(BIN)/liangshan web'
 
 # What the tests talk to: PostgreSQL on 127.0.0.1:5432 (started if it is installed but down), and
-# Debian's chromium with CJK fonts for the browser tests (installed if missing; needs root and apt).
+# Debian's chromium with CJK and emoji fonts for the browser tests (installed if missing; needs root and apt).
 services:
 	@echo "==> 测试依赖 / test services: PostgreSQL, chromium, CJK fonts"
 	@if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && ls /etc/postgresql >/dev/null 2>&1; then \
@@ -48,11 +60,12 @@ services:
 		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true; \
 		for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; \
 	fi
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
-		echo "    installing chromium and fonts-noto-cjk (Debian)"; \
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+		|| ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then \
+		echo "    installing chromium, fonts-noto-cjk and fonts-noto-color-emoji (Debian)"; \
 		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q chromium fonts-noto-cjk >/dev/null 2>&1 || \
-		{ apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }; \
+		apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; \
 	fi
 
 test: install services

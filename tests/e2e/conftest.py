@@ -15,6 +15,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+# The portal's load and browser tests run on the databases of tests/db (SQLite and PostgreSQL).
+from tests.db.conftest import fixture_database, fixture_db_url, fixture_empty_engine  # noqa: F401
+
 BIN = Path(sys.executable).parent
 
 

@@ -1,0 +1,85 @@
+"""Portal benchmarks (issue 11): a bureau's page and /api/owed over the whole Huyi plan with a five-year
+history, and a 10 MB upload, against a real `liangshan web` (uvicorn) on 127.0.0.1 and SQLite.
+
+Times are request round trips over loopback (server time plus well under a millisecond of HTTP).
+Exits 1 when a bound is exceeded.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _util import verdict
+
+from config.loader import load_plan
+from config.settings import DEFAULT_PLAN
+from core.sample import on_time_history
+from core.workdays import WorkdayCalendar
+from db import migrate
+from db.engine import make_engine, make_sessionmaker
+from db.plans import load_plan_version
+from db.records import AckRequest, ImportItem, Recorder
+from tests.e2e.portal import running_portal
+
+END_OF_PLAN = datetime(2030, 1, 1, tzinfo=UTC)
+
+
+def median_of(fn: object, repeat: int) -> float:
+    """The median of ``repeat`` wall-clock runs, in seconds."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def main() -> int:
+    plan = load_plan(DEFAULT_PLAN)
+    calendar = WorkdayCalendar()
+    with tempfile.TemporaryDirectory() as tmp:
+        home = Path(tmp) / "home"
+        url = f"sqlite:///{home / 'liangshan.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        sessions = make_sessionmaker(engine)
+        load_plan_version(sessions, plan, DEFAULT_PLAN.read_text(encoding="utf-8"), "bench")
+        # The whole plan done on time, 2024-2029, recorded as if the clock stood at its end.
+        recorder = Recorder(sessions, plan, calendar, home, "bench", now=lambda: END_OF_PLAN)
+        history = on_time_history(plan, calendar)
+        recorder.import_events([ImportItem(e) for e in history])
+        recorder.acknowledge(AckRequest("build.pathways", "eco", at=datetime(2026, 11, 2, 2, tzinfo=UTC)))
+        print(f"Huyi plan: {len(plan.steps)} steps, {len(history)} events of a five-year history")
+        env = {"LIANGSHAN_DB_URL": url, "LIANGSHAN_HOME": str(home)}
+        with running_portal(env, sessions, plan.id, Path(tmp) / "web.log") as portal:
+            eco, csrf = portal.client("eco")
+            office, _ = portal.client("office")
+            for client, path in ((eco, "/"), (eco, "/api/owed"), (office, "/"), (office, "/api/owed")):
+                assert client.get(path).status_code == 200, path  # warm: templates compiled, plan cached
+            ok = verdict("bureau page GET / (eco), median of 30", median_of(lambda: eco.get("/"), 30), 0.1)
+            ok &= verdict("GET /api/owed (eco), median of 30", median_of(lambda: eco.get("/api/owed"), 30), 0.1)
+            ok &= verdict("office page GET /, median of 30", median_of(lambda: office.get("/"), 30), 0.1)
+            ok &= verdict("GET /api/owed (office, every bureau), median of 30",
+                          median_of(lambda: office.get("/api/owed"), 30), 0.1)
+            counter = iter(range(100))
+
+            def upload() -> None:
+                body = b"%PDF-1.4\n" + next(counter).to_bytes(4, "big") + b"\0" * (10 * 1024 * 1024 - 13)
+                answer = eco.post("/steps/build.pathways/checkin", data={"csrf": csrf, "deliverable": "conversion-models"},
+                                  files={"file": ("large.pdf", body, "application/pdf")})
+                assert answer.status_code == 303, answer.text[:300]
+
+            ok &= verdict("10 MB upload recorded (POST check-in), median of 5", median_of(upload, 5), 1.0)
+        engine.dispose()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
