@@ -24,6 +24,8 @@ from core.sample import on_time_history
 from core.workdays import WorkdayCalendar
 from db import migrate
 from db.engine import make_engine, make_sessionmaker
+from db.indicators import ValueRequest, record_values
+from db.library import CaseRequest, add_cases
 from db.plans import load_plan_version
 from db.records import AckRequest, ImportItem, Recorder
 from tests.e2e.portal import running_portal
@@ -56,7 +58,17 @@ def main() -> int:
         history = on_time_history(plan, calendar)
         recorder.import_events([ImportItem(e) for e in history])
         recorder.acknowledge(AckRequest("build.pathways", "eco", at=datetime(2026, 11, 2, 2, tzinfo=UTC)))
-        print(f"Huyi plan: {len(plan.steps)} steps, {len(history)} events of a five-year history")
+        # Every indicator's value for the baseline and each year, and three cases per theme per year.
+        values = [ValueRequest(ind.id, year, 1.0 if ind.rule.kind in ("achieved", "established") else 90.0 + year % 7,
+                               ind.owners[0], at=datetime(year + 1, 2, 10, 2, tzinfo=UTC))
+                  for ind in plan.indicators for year in range(2023, 2029)]
+        record_values(sessions, plan, home, "bench", values)
+        cases = [CaseRequest(theme.id, theme.owners[0], f"{year}年案例{n}", year, summary="示例" * 200,
+                             at=datetime(year, 11, 10, 2, tzinfo=UTC))
+                 for theme in plan.case_themes for year in range(2024, 2029) for n in range(3)]
+        add_cases(sessions, plan, home, "bench", cases)
+        print(f"Huyi plan: {len(plan.steps)} steps; a five-year history of {len(history)} check-ins and reviews, "
+              f"{len(values)} indicator values, {len(cases)} cases")
         env = {"LIANGSHAN_DB_URL": url, "LIANGSHAN_HOME": str(home)}
         with running_portal(env, sessions, plan.id, Path(tmp) / "web.log") as portal:
             eco, csrf = portal.client("eco")

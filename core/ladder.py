@@ -17,6 +17,7 @@ overdue_repeat     then every 3 working days                          owners (1)
 escalation         5 working days overdue: 督办                        leaders, office
 received           a check-in was recorded                            submitter, office
 returned           a deliverable was returned                         owners
+extended           the office approved an extension (延期)             owners
 digest             first working day of each week                     office
 =================  =================================================  ====================
 
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from core.events import CheckIn, Facts, Review
+from core.events import CheckIn, Extension, Facts, Review
 from core.plan import LadderSettings, Plan
 from core.status import Board, Engine
 
@@ -40,7 +41,7 @@ __all__ = ["RUNG_ORDER", "LadderSettings", "Notice", "notices_for_day"]
 
 _AWAITING = {"open", "due_soon", "returned", "overdue"}
 # The order items appear in a recipient's message: the most urgent first.
-RUNG_ORDER = ("escalation", "overdue", "overdue_repeat", "returned", "due", "opened", "received", "digest")
+RUNG_ORDER = ("escalation", "overdue", "overdue_repeat", "returned", "extended", "due", "opened", "received", "digest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,10 @@ def _event_notices(plan: Plan, facts: Facts, day: date, ladder: LadderSettings) 
         elif isinstance(event, Review) and event.decision == "return":
             out += _to(plan, event.step, "returned", plan.steps[event.step].owners, stamp,
                        reason=event.reason, resubmit_by=event.resubmit_by, deliverables=event.deliverables)
+    for fact in facts.every:
+        if isinstance(fact, Extension) and since <= fact.day <= day:
+            out += _to(plan, fact.step, "extended", plan.steps[fact.step].owners, fact.at.isoformat(),
+                       to=fact.to, reason=fact.reason)
     return out
 
 

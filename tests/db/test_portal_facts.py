@@ -225,3 +225,19 @@ def test_a_blocked_checkin_copies_no_file_into_the_archive(database: Database, t
     assert blocked.value.kind == "blocked" and "draft.survey" in blocked.value.zh
     archived = [p for p in (database.home / "evidence").rglob("*") if p.is_file()] if database.home.exists() else []
     assert archived == []
+
+
+def test_the_owners_hear_of_an_approved_extension(database: Database) -> None:
+    """The day the office approves, the owners are told the new due date and why; the rendered message says 同意延期."""
+    from config.templates import render
+    from core.messages import compose
+
+    recorder = database.recorder()
+    request = recorder.request_extension(ExtensionRequest(STEP, "eco", date(2024, 5, 10), "等待区政府常务会审议",
+                                                          at=at("2024-04-15")))
+    recorder.decide_extension(ExtensionDecision(request["id"], "office", "approve", at=at("2024-04-16")))
+    plan, engine, facts, _ = board(database, "2024-04-16")
+    notices = [n for n in notices_for_day(plan, engine, facts, date(2024, 4, 16)) if n.rung == "extended"]
+    assert [(n.recipient, n.fields["to"]) for n in notices] == [("eco", date(2024, 5, 10))]
+    (draft,) = [d for d in compose(plan, engine.board(facts, date(2024, 4, 16)), notices, date(2024, 4, 16), render)]
+    assert "【同意延期】研究制定工作方案" in draft.body and "2024-05-10" in draft.body and "等待区政府常务会审议" in draft.body
