@@ -60,12 +60,16 @@ class Portal:
 
 @contextmanager
 def running_portal(env: dict[str, str], sessions: object, plan_id: str, log: Path,
-                   extra: dict[str, str] | None = None) -> Iterator[Portal]:
-    """Start `liangshan web` with ``env`` (database and home) and a test key; stop it afterwards."""
+                   extra: dict[str, str] | None = None, prefect: bool = False) -> Iterator[Portal]:
+    """Start `liangshan web` with ``env`` (database and home) and a test key; stop it afterwards.
+
+    Without ``prefect`` the portal gets no PREFECT_API_URL, so it triggers no reconcile.
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     full = {**os.environ, **env, "LIANGSHAN_SECRET_KEY": KEY, "LIANGSHAN_PORTAL_URL": base, **(extra or {})}
-    full.pop("PREFECT_API_URL", None)  # the portal must not reach for Prefect in these runs
+    if not prefect:
+        full.pop("PREFECT_API_URL", None)
     proc = subprocess.Popen([str(BIN / "liangshan"), "web", "--host", "127.0.0.1", "--port", str(port)], env=full,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:

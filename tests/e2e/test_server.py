@@ -124,3 +124,28 @@ def _quiet(live: Live, seconds: float = 120) -> None:
             return
         time.sleep(1)
     raise AssertionError("reconcile runs still running")
+
+
+def test_a_portal_action_brings_a_reconcile_that_closes_the_gate(live: Live, tmp_path: Any) -> None:
+    """The office hands in minutes through the portal (with PREFECT_API_URL set): a reconcile follows by
+    itself within a minute or two, and the meeting's gate in the Prefect UI closes."""
+    from db.engine import make_engine, make_sessionmaker
+    from tests.e2e.portal import running_portal
+
+    plan = load_plan(DEFAULT_PLAN)
+    step = "meetings.2024q2"
+    gate = f"待报送：{plan.steps[step].title}"
+    assert _gates(live)[gate].state.type.value == "PAUSED"  # opened by the ticks of the test above
+    _quiet(live)
+    engine = make_engine(f"sqlite:///{(live.tmp / 'home' / 'liangshan.db').resolve()}")
+    try:
+        with running_portal(live.env, make_sessionmaker(engine), plan.id, tmp_path / "web.log", prefect=True) as portal:
+            client, csrf = portal.client("office")
+            answer = client.post(f"/steps/{step}/checkin", data={"csrf": csrf, "note": "调度会议纪要"},
+                                 files={"file": ("纪要.pdf", b"%PDF-1.4\nminutes\n", "application/pdf")})
+            assert answer.status_code == 303, answer.text[:300]
+            _wait_for(live, lambda g: g[gate].state.type.value == "CANCELLED", seconds=150)
+            client.close()
+    finally:
+        engine.dispose()
+    assert "/b/" not in (tmp_path / "web.log").read_text(errors="replace")  # the link never reached the log

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING, TypeVar
@@ -107,18 +108,44 @@ def parse_day(text: str, what: str, required: bool = True) -> date | None:
         raise PortalError(400, f"{what}不是有效日期（应为 年-月-日，如 2026-12-31）", f"{what}: not a date") from None
 
 
-def _reconcile() -> None:
-    try:
-        from tasks.records import trigger_reconcile
+class _Reconciler:
+    """Ask Prefect for a reconcile a few seconds after an action, one for every burst of actions.
 
-        trigger_reconcile()
-    except Exception as exc:  # the fact is recorded; a missed reconcile is caught up by the daily run
-        log.warning("未能触发重算 / could not trigger a reconcile: %s", type(exc).__name__)
+    Fifty uploads in a minute want one reconcile, not fifty; yet every action must be followed by a
+    reconcile that starts after it. So the first action of a burst arms a timer; actions before it
+    fires ride along; an action after it fires arms the next one.
+    """
+
+    def __init__(self, delay_seconds: float) -> None:
+        self.delay = delay_seconds
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def request(self) -> None:
+        """A reconcile is wanted: arm the timer unless one is already waiting."""
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self._fire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._timer = None
+        try:
+            from tasks.records import trigger_reconcile
+
+            trigger_reconcile()
+        except Exception as exc:  # the fact is recorded; a missed reconcile is caught up by the daily run
+            log.warning("未能触发重算 / could not trigger a reconcile: %s", type(exc).__name__)
+
+
+_RECONCILER = _Reconciler(delay_seconds=3.0)
 
 
 def back(who: Who, for_bureau: str | None, code: str) -> RedirectResponse:
     """303 to the page the form came from, with a fixed flash code; a reconcile follows when Prefect is there."""
     query = {"bureau": for_bureau, "ok": code} if who.is_office and for_bureau else {"ok": code}
     # Only with a Prefect API configured: the portal never starts Prefect's ephemeral server itself.
-    task = BackgroundTask(_reconcile) if os.environ.get("PREFECT_API_URL") else None
+    task = BackgroundTask(_RECONCILER.request) if os.environ.get("PREFECT_API_URL") else None
     return RedirectResponse(f"/?{urlencode(query)}", status_code=303, background=task)
