@@ -16,6 +16,7 @@ from core.status import Board, StepStatus
 
 __all__ = [
     "STATE_NAMES",
+    "STEP_STATES",
     "board_rows",
     "indicator_rows",
     "library_line",
@@ -29,17 +30,22 @@ __all__ = [
     "upcoming",
 ]
 
-# The name each step's Prefect task run ends with; only `逾期` is a Failed state.
-STATE_NAMES = {
-    "done": "已完成",
-    "open": "待报送",
-    "due_soon": "待报送",
-    "returned": "待报送",
-    "submitted": "待审核",
-    "overdue": "逾期",
-    "blocked": "受阻",
-    "not_open": "未开始",
+# How each step's Prefect task run ends: the state type (its colour in the UI) and the state name.
+# Only a done step is green (COMPLETED) and only an overdue one red (FAILED); the rest end CANCELLED,
+# which the UI shows grey, so a reader never takes a waiting step for a done one. CRASHED is never
+# used: crash alerts keep meaning crashes. The README's Prefect section documents this table.
+STEP_STATES: dict[str, tuple[str, str]] = {
+    "done": ("COMPLETED", "已完成"),
+    "overdue": ("FAILED", "逾期"),
+    "open": ("CANCELLED", "待报送"),
+    "due_soon": ("CANCELLED", "待报送"),
+    "returned": ("CANCELLED", "待报送"),
+    "submitted": ("CANCELLED", "待审核"),
+    "blocked": ("CANCELLED", "受阻"),
+    "not_open": ("CANCELLED", "未开始"),
 }
+# The name each step's Prefect task run ends with (the second column of STEP_STATES).
+STATE_NAMES = {status: name for status, (_, name) in STEP_STATES.items()}
 
 
 def state_name(status: StepStatus) -> str:
@@ -100,21 +106,25 @@ def shown_steps(plan: Plan, board: Board, group_id: str, day: date) -> tuple[str
 
 
 def board_rows(plan: Plan, board: Board) -> list[dict[str, Any]]:
-    """One row per step for the board's table artifact, with Chinese column names."""
+    """One row per step for the board's table artifact, with Chinese column names.
+
+    灯 and 状态 come first, the wide columns (owners, phase, window) last, so the table reads at a glance.
+    """
     rows = []
     for group in plan.groups:
         for sid in group.step_ids:
             step, st = plan.steps[sid], board.steps[sid]
             rows.append({
-                "阶段": group.title,
-                "步骤": f"{step.title}（{sid}）",
-                "责任单位": "、".join(plan.bureau_name(b) for b in step.owners),
-                "时间窗口": f"{step.window.start} 至 {st.due}",
-                "原定截止": str(st.original_due or ""),
-                "状态": STATUS_ZH[st.status] + ("（已签收）" if st.acked_by and st.status not in ("done", "not_open") else ""),
                 "灯": LIGHT_EMOJI[st.light],
+                "状态": STATUS_ZH[st.status] + ("（已签收）" if st.acked_by and st.status not in ("done", "not_open") else ""),
+                "步骤": f"{step.title}（{sid}）",
+                "截止": str(st.due),
                 "逾期工作日": st.overdue_workdays,
                 "预计完成": st.forecast_due.isoformat() if st.forecast_due else "",
+                "责任单位": "、".join(plan.bureau_name(b) for b in step.owners),
+                "阶段": group.title,
+                "时间窗口": f"{step.window.start} 至 {st.due}",
+                "原定截止": str(st.original_due or ""),
             })
     return rows
 

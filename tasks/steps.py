@@ -1,20 +1,39 @@
-"""One task run per step instance, ending in a state named for where the step stands."""
+"""One task run per step instance, ending in a state that reads the way the step's light does."""
 
 from __future__ import annotations
 
+import logging
+
 from prefect import task
 from prefect.client.schemas.objects import State
-from prefect.states import Completed, Failed
+from prefect.states import Cancelled, Completed, Failed
 
-from core.reports import STATE_NAMES
+from core.reports import STEP_STATES
 
 __all__ = ["report_step", "step_state"]
 
+_MAKERS = {"COMPLETED": Completed, "FAILED": Failed, "CANCELLED": Cancelled}
+_GREY = tuple(f"Finished in state {name}(" for kind, name in set(STEP_STATES.values()) if kind == "CANCELLED")
+
+
+class _GreyIsNotAnError(logging.Filter):
+    """Prefect logs every task run that does not end Completed at ERROR; a step that is simply open (待报送, 受阻 …)
+    is no error, and an error in the log must keep meaning one. Those lines are logged at INFO instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and isinstance(record.msg, str) and record.msg.startswith(_GREY):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
+
+
+logging.getLogger("prefect.task_runs").addFilter(_GreyIsNotAnError())
+
 
 def step_state(status: str, message: str) -> State:
-    """Completed named 已完成 / 待报送 / 待审核 / 受阻 / 未开始, or Failed named 逾期."""
-    name = STATE_NAMES[status]
-    return Failed(name=name, message=message) if status == "overdue" else Completed(name=name, message=message)
+    """The state of core.reports.STEP_STATES: Completed 已完成 (green), Failed 逾期 (red), and Cancelled (grey)
+    named 待报送 / 待审核 / 受阻 / 未开始 for a step that is neither done nor late."""
+    kind, name = STEP_STATES[status]
+    return _MAKERS[kind](name=name, message=message)
 
 
 @task(name="step")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 from typing import Any
@@ -78,12 +79,14 @@ def test_reconcile_run_page_shows_the_plan(live: Live, page: Any) -> None:
 
 
 def test_checkin_form_offers_chinese_step_names(live: Live, page: Any) -> None:
-    """The check-in deployment's run form offers the plan's steps and bureaus by their Chinese names."""
+    """The check-in deployment's run form offers the plan's steps and bureaus by their Chinese names, under
+    Chinese field labels."""
     ARTIFACTS.mkdir(exist_ok=True)
     base = live.url.removesuffix("/api")
     page.goto(f"{base}/deployments/deployment/{_deployment_id(live, 'checkin/checkin')}/run", wait_until="networkidle")
-    # Open the step drop-down (the form's first field): its options are the plan's steps by Chinese title.
-    step_field = page.locator(".schema-form-property").first.locator("button.p-select-button__control")
+    # Open the step drop-down (the first field of the one parameter, ``form``): its options are the plan's steps
+    # by Chinese title.
+    step_field = page.locator(".schema-form-property").first.locator("button.p-select-button__control").first
     step_field.wait_for(timeout=30_000)
     step_field.press("ArrowDown")
     page.get_by_text("研究制定工作方案（mobilize.work-plan）").first.wait_for(timeout=30_000)
@@ -92,3 +95,10 @@ def test_checkin_form_offers_chinese_step_names(live: Live, page: Any) -> None:
     for words in ("研究制定工作方案（mobilize.work-plan）", "成立“两山”基地建设工作领导小组（mobilize.leading-group）",
                   "编制实施方案（draft.compile）"):
         assert words in body
+    # The fields are labelled in Chinese (the titles of the form model's fields), with no "Property is type None".
+    page.keyboard.press("Escape")
+    for label in ("步骤", "报送单位", "成果", "说明", "附件链接", "实际报送日期", "被代报单位"):
+        page.get_by_text(re.compile(rf"^{label}( \(Optional\))?$")).first.wait_for(timeout=30_000)
+    page.screenshot(path=str(ARTIFACTS / "checkin-form-fields.png"), full_page=True)
+    body = page.inner_text("body")
+    assert "on_behalf_of" not in body and "type None" not in body
