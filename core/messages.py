@@ -42,6 +42,9 @@ class Draft:
     steps: tuple[str, ...]
     urgent: bool
     rungs: tuple[str, ...] = ()
+    # Files sent with the message, as paths relative to LIANGSHAN_HOME (the office's weekly digest: the
+    # ledger and the Gantt chart). Decided where drafts meet the file system (tasks/notify.py), not here.
+    attachments: tuple[str, ...] = ()
 
 
 def gets_portal_link(plan: Plan, recipient: str) -> bool:

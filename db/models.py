@@ -219,6 +219,9 @@ class OutboxMessage(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+    # Files to send with the message: paths relative to LIANGSHAN_HOME, under reports/ (never absolute);
+    # every try sends the same ones, and a file gone by then is left out and said so in the body.
+    attachments: Mapped[list[str]] = mapped_column(JSON, default=list)
 
     items: Mapped[list[OutboxItem]] = relationship(back_populates="message", order_by="OutboxItem.id")
 

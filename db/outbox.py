@@ -4,15 +4,20 @@ A message row is written (with one item row per fact, each fact's dedupe key uni
 delivery is tried; a crash after that leaves it pending for the next run, never lost. A fact whose
 key is already in the outbox is never written again, so repeated runs and restarts say nothing twice.
 Failures are retried with back-off on later runs; after ``MAX_ATTEMPTS`` the office is told.
+
+A message may carry files (the office's weekly digest: the ledger and the Gantt chart), stored as
+paths relative to LIANGSHAN_HOME. Each try resolves them again, keeps only files inside
+``home/reports``, and sends a file that is gone without it, saying so in the body.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,11 +27,23 @@ from core.ladder import Notice
 from core.messages import Draft
 from db.models import DeliveryAttempt, OutboxItem, OutboxMessage, utcnow
 
-__all__ = ["MAX_ATTEMPTS", "DeliveryReport", "deliver", "enqueue", "known_keys", "list_messages", "retry", "unsent"]
+__all__ = ["MAX_ATTEMPTS", "MISSING_ATTACHMENT", "DeliveryReport", "Sender", "attachment_paths", "deliver", "enqueue",
+           "known_keys", "list_messages", "relative_attachment", "retry", "unsent"]
 
 MAX_ATTEMPTS = 5
 _BACKOFF = timedelta(minutes=10)
 _PARALLEL = 8  # bureaus are sent to in parallel; each bot keeps its own WeCom rate window
+MISSING_ATTACHMENT = "附件未生成"  # said in the body for a stored attachment whose file is gone at send time
+
+
+class Sender(Protocol):
+    """What ``deliver`` sends with: a notifier's ``send`` (through ``tasks.notify.portal_sender``).
+
+    ``attachments`` is passed only when a message has files to send, so a plain
+    ``send(recipient, subject, body)`` still delivers every message without them.
+    """
+
+    def __call__(self, recipient: str, subject: str, body: str, attachments: Sequence[Path] = ...) -> list[Any]: ...
 
 
 @dataclass
@@ -61,7 +78,8 @@ def enqueue(sessions: sessionmaker[Session], plan_id: str, day: date, drafts: li
             with sessions.begin() as session:
                 message = OutboxMessage(plan_id=plan_id, recipient=draft.recipient, subject=draft.subject,
                                         body=draft.body, day=day, urgent=draft.urgent, status="pending",
-                                        next_attempt_at=utcnow())
+                                        next_attempt_at=utcnow(),
+                                        attachments=[a for a in draft.attachments if relative_attachment(a)])
                 message.items = [OutboxItem(dedupe_key=k, step_id=_step_of(k)) for k in draft.keys]
                 session.add(message)
                 session.flush()
@@ -71,10 +89,42 @@ def enqueue(sessions: sessionmaker[Session], plan_id: str, day: date, drafts: li
     return ids
 
 
-def deliver(sessions: sessionmaker[Session], send: Callable[[str, str, str], list[Any]],
+def relative_attachment(path: str) -> bool:
+    """Whether ``path`` may be stored as an attachment: relative, under reports/, with no way up."""
+    parts = PurePosixPath(path).parts
+    return (bool(parts) and not PurePosixPath(path).is_absolute() and "\\" not in path and ":" not in path
+            and parts[0] == "reports" and ".." not in parts and len(parts) > 1)
+
+
+def attachment_paths(home: Path, stored: Sequence[str]) -> tuple[list[Path], list[str]]:
+    """The files of ``stored`` to send now, and the names of those that are gone.
+
+    A path that does not resolve inside ``home/reports`` (absolute, ``..``, a symlink out) is dropped.
+    """
+    root = (home / "reports").resolve()
+    found: list[Path] = []
+    missing: list[str] = []
+    for rel in stored:
+        if not relative_attachment(rel):
+            continue
+        path = (home / rel).resolve()
+        if not path.is_relative_to(root):
+            continue
+        if path.is_file():
+            found.append(path)
+        else:
+            missing.append(PurePosixPath(rel).name)
+    return found, missing
+
+
+def deliver(sessions: sessionmaker[Session], send: Sender,
             has_channel: Callable[[str], bool], now: datetime | None = None,
-            tell_office: Callable[[OutboxMessage, str], None] | None = None) -> DeliveryReport:
-    """Send every message that is due (pending, or failed and past its back-off), bureaus in parallel."""
+            tell_office: Callable[[OutboxMessage, str], None] | None = None,
+            home: Path | None = None) -> DeliveryReport:
+    """Send every message that is due (pending, or failed and past its back-off), bureaus in parallel.
+
+    Attachments are resolved against ``home`` (default: LIANGSHAN_HOME from the settings).
+    """
     moment = now or utcnow()
     with sessions() as session:
         due = list(session.scalars(
@@ -86,7 +136,15 @@ def deliver(sessions: sessionmaker[Session], send: Callable[[str, str, str], lis
         if not has_channel(message.recipient):
             return message, None, ""
         try:
-            return message, send(message.recipient, message.subject, message.body), ""
+            if not message.attachments:
+                return message, send(message.recipient, message.subject, message.body), ""
+            files, missing = attachment_paths(_home(home), message.attachments)
+            body = message.body
+            if missing:
+                body += f"\n\n> {MISSING_ATTACHMENT}：{'、'.join(missing)}"
+            if not files:
+                return message, send(message.recipient, message.subject, body), ""
+            return message, send(message.recipient, message.subject, body, files), ""
         except Exception as exc:  # a channel that crashes is a failed delivery, recorded and retried
             return message, [], f"{type(exc).__name__}"
 
@@ -148,6 +206,14 @@ def list_messages(*, session: Session, statuses: tuple[str, ...] | None = None) 
     if statuses:
         query = query.where(OutboxMessage.status.in_(statuses))
     return list(session.scalars(query))
+
+
+def _home(home: Path | None) -> Path:
+    if home is not None:
+        return home
+    from config.settings import get_settings
+
+    return get_settings().home
 
 
 def _step_of(key: str) -> str | None:

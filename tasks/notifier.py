@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["AppriseNotifier", "Notifier", "RecordingNotifier", "Sent", "ServiceResult", "redact"]
+__all__ = ["AppriseNotifier", "Notifier", "RecordingNotifier", "Sent", "ServiceResult", "redact", "takes_files"]
 
 # Anything that looks like a credential inside a URL: user:password@, key=..., a bot key path.
 _SECRET_PATTERNS = [
@@ -74,8 +74,11 @@ class Notifier(Protocol):
     def channels(self, recipient: str) -> list[str]:
         """The recipient's channels, redacted; empty when the recipient has none."""
 
-    def send(self, recipient: str, subject: str, body: str) -> list[ServiceResult]:
-        """Send to every channel of the recipient; one result per channel."""
+    def send(self, recipient: str, subject: str, body: str, attachments: Sequence[Path] = ()) -> list[ServiceResult]:
+        """Send to every channel of the recipient; one result per channel.
+
+        ``attachments`` (existing files) go to the channels that can carry files; the others get the body only.
+        """
 
 
 class AppriseNotifier:
@@ -104,17 +107,32 @@ class AppriseNotifier:
         app = self._apprise()
         return [redact(s.url(privacy=True), self.secrets) for s in app.find(tag=recipient)]  # type: ignore[attr-defined]
 
-    def send(self, recipient: str, subject: str, body: str) -> list[ServiceResult]:
+    def send(self, recipient: str, subject: str, body: str, attachments: Sequence[Path] = ()) -> list[ServiceResult]:
         import apprise
 
         app = self._apprise()
         services = list(app.find(tag=recipient))  # type: ignore[attr-defined]
         results = []
         for service in services:
+            extra: dict[str, object] = {}
+            if attachments and takes_files(service):
+                extra["attach"] = apprise.AppriseAttachment([str(p) for p in attachments])
             ok = bool(service.notify(body=body, title=subject, notify_type=apprise.NotifyType.INFO,
-                                     body_format=apprise.NotifyFormat.MARKDOWN))
+                                     body_format=apprise.NotifyFormat.MARKDOWN, **extra))
             results.append(ServiceResult(redact(service.url(privacy=True), self.secrets), ok))
         return results
+
+
+def takes_files(service: object) -> bool:
+    """Whether a channel is sent the files of a message: e-mail (as attachments) and the ``wecom://`` bots (as
+    file messages). Every other channel gets the body only: apprise 2.0 hands ``attach`` to any plugin, and
+    some that declare support (``json://``, ``form://``) would post the files base64-encoded to a webhook,
+    while one without support fails a message that has files and no body."""
+    from apprise.plugins.email import NotifyEmail
+
+    from tasks.wecom import NotifyWeCom
+
+    return isinstance(service, NotifyEmail | NotifyWeCom) and bool(getattr(service, "attachment_support", False))
 
 
 @dataclass
@@ -124,6 +142,7 @@ class Sent:
     recipient: str
     subject: str
     body: str
+    attachments: tuple[Path, ...] = ()
 
 
 @dataclass
@@ -137,8 +156,8 @@ class RecordingNotifier:
     def channels(self, recipient: str) -> list[str]:
         return self.channels_by_recipient.get(recipient, ["dry-run://"] if self.everyone else [])
 
-    def send(self, recipient: str, subject: str, body: str) -> list[ServiceResult]:
-        self.sent.append(Sent(recipient, subject, body))
+    def send(self, recipient: str, subject: str, body: str, attachments: Sequence[Path] = ()) -> list[ServiceResult]:
+        self.sent.append(Sent(recipient, subject, body, tuple(attachments)))
         return [ServiceResult(c, True) for c in self.channels(recipient)]
 
 

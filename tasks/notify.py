@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
@@ -19,8 +20,8 @@ from core.workdays import WorkdayCalendar
 from tasks.notifier import AppriseNotifier, Notifier, redact
 from tasks.snapshot import Snapshot
 
-__all__ = ["NotifyReport", "PortalLinker", "drafts_for_day", "notifier_from_settings", "notify_bureaus",
-           "portal_configured", "portal_sender", "run_notifications"]
+__all__ = ["NotifyReport", "PortalLinker", "digest_attachments", "drafts_for_day", "notifier_from_settings",
+           "notify_bureaus", "portal_configured", "portal_sender", "run_notifications", "with_digest_attachments"]
 
 
 @dataclass
@@ -57,7 +58,34 @@ def drafts_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
                    portal=portal_configured() if portal is None else portal)
 
 
-Send = Callable[[str, str, str], list[Any]]
+def digest_attachments(home: Path, day: date) -> tuple[str, ...]:
+    """The documents the office's weekly digest carries: those of the ledger and the Gantt chart that exist in
+    the newest reports folder not after ``day``, as paths relative to ``home``; none when no folder was written."""
+    from reports.folder import ATTACH_TO_DIGEST, latest_folder
+
+    folder = latest_folder(home, day)
+    if folder is None:
+        return ()
+    return tuple((folder / name).relative_to(home).as_posix() for name in ATTACH_TO_DIGEST
+                 if (folder / name).is_file() and not (folder / name).is_symlink())
+
+
+def with_digest_attachments(drafts: list[Draft], home: Path, day: date) -> list[Draft]:
+    """``drafts`` with the office's digest (the office's message of a day with the ``digest`` rung) carrying
+    the documents of :func:`digest_attachments`, and a line in its body naming them."""
+    out = []
+    for draft in drafts:
+        if draft.recipient == "office" and "digest" in draft.rungs:
+            files = digest_attachments(home, day)
+            if files:
+                names = "、".join(Path(f).name for f in files)
+                folder = Path(files[0]).parent.name
+                draft = replace(draft, attachments=files, body=f"{draft.body}\n\n> 附件：{names}（{folder} 生成）")
+        out.append(draft)
+    return out
+
+
+Send = Callable[..., list[Any]]  # (recipient, subject, body[, attachments]) -> results
 
 
 @dataclass
@@ -96,8 +124,10 @@ class PortalLinker:
     def wrap(self, send: Send, secrets: list[str] | None = None) -> Send:
         """``send`` with each body's marks filled for its recipient; an exception leaves with its text redacted."""
 
-        def send_with_link(recipient: str, subject: str, body: str) -> list[Any]:
+        def send_with_link(recipient: str, subject: str, body: str, attachments: Sequence[Path] = ()) -> list[Any]:
             try:
+                if attachments:
+                    return send(recipient, subject, self.fill(recipient, body), attachments)
                 return send(recipient, subject, self.fill(recipient, body))
             except Exception as exc:
                 # The body (and so the link) may be in the exception's text: mask it before anyone records it.
@@ -129,14 +159,20 @@ def notifier_from_settings() -> Notifier | None:
 
 
 def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fact], day: date,
-                      notifier: Notifier, sessions: Any) -> NotifyReport:
-    """Queue today's new facts in the outbox, then deliver everything that is due."""
+                      notifier: Notifier, sessions: Any, home: Path | None = None) -> NotifyReport:
+    """Queue today's new facts in the outbox, then deliver everything that is due.
+
+    The office's weekly digest carries the ledger and the Gantt chart of the newest reports folder under
+    ``home`` (default: LIANGSHAN_HOME).
+    """
+    from config.settings import get_settings
     from db import outbox
 
+    home = home if home is not None else get_settings().home
     with sessions() as session:
         drafts = drafts_for_day(plan, Engine(plan, calendar), Facts(events), day,
                                 keep=lambda notices: outbox.unsent(session=session, notices=notices))
-    queued = outbox.enqueue(sessions, plan.id, day, drafts)
+    queued = outbox.enqueue(sessions, plan.id, day, with_digest_attachments(drafts, home, day))
 
     def tell_office(message: Any, reason: str) -> None:
         notice = Notice("office", "delivery", None, f"{plan.id}|delivery|{message.id}|{reason}")
@@ -146,7 +182,7 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fa
                                                       body, (notice.dedupe_key,), (), True)])
 
     send, _ = portal_sender(plan, sessions, notifier)
-    report = outbox.deliver(sessions, send, lambda r: bool(notifier.channels(r)), tell_office=tell_office)
+    report = outbox.deliver(sessions, send, lambda r: bool(notifier.channels(r)), tell_office=tell_office, home=home)
     return NotifyReport(True, len(queued), len(report.sent), len(report.failed) + len(report.dead), len(report.no_channel))
 
 

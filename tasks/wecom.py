@@ -7,6 +7,8 @@ apprise's stock `wecombot://` sends plain text and counts WeCom's refusals (HTTP
 * sends markdown, cut cleanly at 4096 bytes with a line pointing to the board;
 * treats any ``errcode`` other than 0, and any HTTP error, as a failure;
 * @mentions people by mobile number with a follow-up text message (markdown cannot mention);
+* sends each apprise attachment after the markdown as a file message: ``upload_media`` (multipart,
+  field ``media``) for a ``media_id``, then ``msgtype: file``, the errcode checked on both;
 * keeps to WeCom's limit of 20 messages a minute per bot, instead of apprise's fixed throttle;
 * reaches ``LIANGSHAN_WECOM_API_BASE`` (default the real API), so tests use a local server.
 
@@ -62,6 +64,7 @@ class NotifyWeCom(NotifyWeComBot):  # type: ignore[misc]
     notify_format = NotifyFormat.MARKDOWN
     body_maxlen = WECOM_LIMIT
     request_rate_per_sec = 0  # our own per-bot window below replaces apprise's fixed pause
+    attachment_support = True  # files go out as upload_media + msgtype file, after the markdown
 
     template_args = dict(  # noqa: RUF012 (apprise's plugin API: a plain class dict)
         NotifyWeComBot.template_args,
@@ -73,6 +76,7 @@ class NotifyWeCom(NotifyWeComBot):  # type: ignore[misc]
         self.mentions = [m.strip() for m in (mentions or "").replace(";", ",").split(",") if m.strip()]
         base = os.environ.get("LIANGSHAN_WECOM_API_BASE", DEFAULT_API_BASE).rstrip("/")
         self.api_url = f"{base}/cgi-bin/webhook/send?key={self.key}"
+        self.upload_url = f"{base}/cgi-bin/webhook/upload_media?key={self.key}&type=file"
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
         params = self.url_parameters(privacy=privacy, *args, **kwargs)  # noqa: B026
@@ -80,14 +84,43 @@ class NotifyWeCom(NotifyWeComBot):  # type: ignore[misc]
             params["mentions"] = ",".join(self.mentions)
         return f"{self.secure_protocol}://{self.pprint(self.key, privacy, safe='')}/?{self.urlencode(params)}"
 
-    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, **kwargs: Any) -> bool:
+    def _attachment_send_index(self, total: int) -> int:
+        # When apprise splits a long body, the files follow its last piece.
+        return max(total - 1, 0)
+
+    def send(self, body: str, title: str = "", notify_type: NotifyType = NotifyType.INFO, attach: Any = None,
+             **kwargs: Any) -> bool:
         content = fit(f"**{title}**\n\n{body}" if title else body)
         if not self._post({"msgtype": "markdown", "markdown": {"content": content}}):
             return False
+        for attachment in attach or ():
+            media_id = self._upload(attachment)
+            if media_id is None or not self._post({"msgtype": "file", "file": {"media_id": media_id}}):
+                return False
         if self.mentions:
             return self._post({"msgtype": "text", "text": {"content": "请查收上面的提醒。",
                                                              "mentioned_mobile_list": self.mentions}})
         return True
+
+    def _upload(self, attachment: Any) -> str | None:
+        """Upload one file to the bot (``upload_media``): its ``media_id``, or None when it failed."""
+        if not attachment:
+            self.logger.warning("WeCom bot: attachment could not be read")
+            return None
+        name = attachment.name or "file.dat"
+        _wait_for_slot(self.key)  # every call to the bot API takes a slot of its window
+        try:
+            with attachment.open() as handle:
+                response = requests.post(self.upload_url, files={"media": (name, handle, attachment.mimetype)},
+                                         timeout=self.request_timeout, verify=self.verify_certificate)
+        except (requests.RequestException, OSError) as exc:
+            self.logger.warning("WeCom bot: upload failed (%s)", type(exc).__name__)
+            return None
+        answer = self._answer(response, "upload")
+        media_id = answer.get("media_id") if answer is not None else None
+        if answer is not None and not media_id:
+            self.logger.warning("WeCom bot: upload answered without media_id")
+        return str(media_id) if media_id else None
 
     def _post(self, payload: dict[str, Any]) -> bool:
         _wait_for_slot(self.key)
@@ -98,19 +131,26 @@ class NotifyWeCom(NotifyWeComBot):  # type: ignore[misc]
         except requests.RequestException as exc:
             self.logger.warning("WeCom bot: connection failed (%s)", type(exc).__name__)
             return False
+        return self._answer(response, "send") is not None
+
+    def _answer(self, response: requests.Response, call: str) -> dict[str, Any] | None:
+        """WeCom's JSON answer when it took the call; None (logged, without the key) when it did not."""
         if response.status_code != 200:
-            self.logger.warning("WeCom bot: HTTP %s", response.status_code)
-            return False
+            self.logger.warning("WeCom bot %s: HTTP %s", call, response.status_code)
+            return None
         try:
             answer = response.json()
         except ValueError:
-            self.logger.warning("WeCom bot: answer is not JSON")
-            return False
+            self.logger.warning("WeCom bot %s: answer is not JSON", call)
+            return None
+        if not isinstance(answer, dict):
+            self.logger.warning("WeCom bot %s: answer is not a JSON object", call)
+            return None
         if answer.get("errcode", 0) != 0:
             # HTTP 200 with an error code is a refusal (93000 bad key, 45009 rate limit, ...).
-            self.logger.warning("WeCom bot: errcode %s %s", answer.get("errcode"), answer.get("errmsg", ""))
-            return False
-        return True
+            self.logger.warning("WeCom bot %s: errcode %s %s", call, answer.get("errcode"), answer.get("errmsg", ""))
+            return None
+        return answer
 
     @staticmethod
     def parse_url(url: str) -> dict[str, Any] | None:

@@ -30,7 +30,7 @@ def test_fresh_home_init_import_status(db_url: str, tmp_path: Path) -> None:
     env = {"LIANGSHAN_DB_URL": db_url, "LIANGSHAN_HOME": str(tmp_path / "home")}
     first = runner.invoke(app, ["init"], env=env)
     assert first.exit_code == 0, first.output
-    assert "空 → 0006" in first.stdout and "已载入新版本" in first.stdout
+    assert "空 → 0007" in first.stdout and "已载入新版本" in first.stdout
     second = runner.invoke(app, ["init"], env=env)
     assert "已是最新" in second.stdout and "未改变" in second.stdout
 

@@ -17,6 +17,7 @@ from config.settings import DEFAULT_PLAN
 from core.workdays import WorkdayCalendar
 from db.models import OutboxMessage, utcnow
 from db.outbox import deliver
+from tasks import wecom
 from tasks.notifier import AppriseNotifier
 from tasks.notify import run_notifications
 from tests.db.conftest import Database
@@ -48,12 +49,14 @@ def fixture_peers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Any:
     """The sinks, and LIANGSHAN_WECOM_API_BASE pointing the wecom:// plugin at the local one."""
     with http_sink() as http, smtp_sink() as (port, mails):
         monkeypatch.setenv("LIANGSHAN_WECOM_API_BASE", http.base)
+        monkeypatch.setattr(wecom, "_sent", {})  # each test's bots start with an empty 20-a-minute window
         yield http, mails, _config(tmp_path, http.base, port)
 
 
 def _run(database: Database, day: date, config: Path) -> Any:
     plan = load_plan(DEFAULT_PLAN)
-    return run_notifications(plan, WorkdayCalendar(), [], day, AppriseNotifier(config), database.sessions)
+    return run_notifications(plan, WorkdayCalendar(), [], day, AppriseNotifier(config), database.sessions,
+                             home=database.home)
 
 
 def test_overdue_day_reaches_owner_and_office_once(database: Database, peers: Any) -> None:
