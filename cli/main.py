@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, indicators, library, meeting, notify, plan, portal, run, web
+from cli import board, facts, indicators, library, meeting, notify, plan, portal, report, run, web
 
 app = typer.Typer(
     name="liangshan",
@@ -36,6 +36,7 @@ app.command("link")(portal.link)
 app.command("ack")(portal.ack)
 app.command("extend")(portal.extend)
 app.add_typer(portal.extension_app, name="extension")
+app.command("report")(report.report)
 app.command("web")(web.web)
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)

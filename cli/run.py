@@ -59,6 +59,10 @@ def tick(
         else:
             out.print("未保留待报送闸门：闸门只在 liangshan serve 或 worker 提供部署时存在 / kept no gates "
                       "(no served gate deployment)", markup=False)
+        documents = report.get("documents") or {}
+        if documents.get("written"):
+            out.print(f"已生成台账和报告 documents: {documents['folder']}/（{len(documents['files'])} 个文件："
+                      f"{'、'.join(documents['files'])}）", markup=False)
     raise typer.Exit(1 if state.is_failed() else 0)
 
 

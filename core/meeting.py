@@ -4,20 +4,37 @@ Before each dispatch meeting (a step with ``pack: true``, e.g. ``meetings.2026q4
 needs the board in brief, the overdue steps, the indicator values still owed (by bureau), the
 cases per theme, the project totals and the indicators off target. Pure: the caller passes the
 board, the indicator values and the library summary (see :func:`core.reports.library_summary`).
+
+Which steps and values each section lists (overdue_steps, upcoming_steps, values_owed,
+latest_verdicts) is public: core.pack lays the same selections out as tables for the Word pack.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from core.indicators import IndicatorValue, judge
+from core.indicators import IndicatorValue, Verdict, judge
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
-from core.status import Board
+from core.status import Board, StepStatus
 
-__all__ = ["current_meeting", "meeting_ids", "meeting_pack"]
+__all__ = ["LOOK_AHEAD_DAYS", "OwedValues", "current_meeting", "latest_verdicts", "meeting_ids", "meeting_pack", "overdue_steps",
+           "owners_zh", "upcoming_steps", "values_owed"]
+
+# How far the pack looks ahead, in calendar days: to the next quarter's meeting and a little beyond.
+LOOK_AHEAD_DAYS = 45
+
+
+@dataclass(frozen=True, slots=True)
+class OwedValues:
+    """An open indicator collection and the values each bureau still owes for it (indicator ids)."""
+
+    step: str
+    status: StepStatus
+    by_bureau: Mapping[str, tuple[str, ...]]
 
 
 def meeting_ids(plan: Plan) -> list[str]:
@@ -66,31 +83,26 @@ def _progress(plan: Plan, board: Board) -> list[str]:
     return [*lines, ""]
 
 
-def _owners(plan: Plan, sid: str) -> str:
+def owners_zh(plan: Plan, sid: str) -> str:
+    """The step's owner bureaus by name, lead first: 市生态环境局鄠邑分局、区发改委."""
     return "、".join(plan.bureau_name(b) for b in plan.steps[sid].owners)
 
 
-def _overdue(plan: Plan, board: Board) -> list[str]:
-    late = sorted((st for st in board.steps.values() if st.light == "red"), key=lambda s: -s.overdue_workdays)
-    lines = ["## 二、逾期事项", ""]
-    lines += [f"- 🔴 {plan.steps[st.id].title}（{st.id}）：逾期 {st.overdue_workdays} 个工作日，截止 {st.due}，"
-              f"{'受阻于 ' + '、'.join(st.blocked_by) + '，' if st.blocked_by else ''}责任单位：{_owners(plan, st.id)}"
-              for st in late] or ["- 无"]
-    return [*lines, ""]
+def overdue_steps(board: Board) -> list[StepStatus]:
+    """The red steps (overdue, or blocked past due), longest overdue first."""
+    return sorted((st for st in board.steps.values() if st.light == "red"), key=lambda s: -s.overdue_workdays)
 
 
-def _upcoming(plan: Plan, board: Board, days: int = 45) -> list[str]:
+def upcoming_steps(board: Board, days: int = LOOK_AHEAD_DAYS) -> list[StepStatus]:
+    """Steps not done nor overdue that fall due within ``days`` calendar days of the board's day, soonest first."""
     until = board.as_of + timedelta(days=days)
-    soon = sorted((st for st in board.steps.values()
+    return sorted((st for st in board.steps.values()
                    if st.status not in ("done", "overdue") and board.as_of <= st.due <= until), key=lambda s: s.due)
-    lines = [f"## 三、{days} 天内到期", ""]
-    lines += [f"- {st.due}：{plan.steps[st.id].title}（{st.id}），{STATUS_ZH[st.status]}，责任单位：{_owners(plan, st.id)}"
-              for st in soon] or ["- 无"]
-    return [*lines, ""]
 
 
-def _values_owed(plan: Plan, board: Board) -> list[str]:
-    lines = ["## 四、尚未报送的指标数值", ""]
+def values_owed(plan: Plan, board: Board) -> list[OwedValues]:
+    """Each open indicator collection with the values still owed, grouped by the bureau that owes them."""
+    found = []
     for sid in plan.topo_order:
         step, st = plan.steps[sid], board.steps[sid]
         if step.collect != "indicators" or st.status in ("done", "not_open"):
@@ -100,18 +112,47 @@ def _values_owed(plan: Plan, board: Board) -> list[str]:
             if d.id in st.missing:
                 for bureau in d.owed_by(step.owners):
                     owed.setdefault(bureau, []).append(d.id)
-        lines.append(f"**{step.title}**（{sid}，截止 {st.due}）：尚缺 {len(st.missing)} 项")
-        lines += [f"- {plan.bureau_name(b)}：{'、'.join(ids)}" for b, ids in owed.items()]
+        found.append(OwedValues(sid, st, {b: tuple(ids) for b, ids in owed.items()}))
+    return found
+
+
+def latest_verdicts(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValue]]) -> tuple[int | None, list[Verdict]]:
+    """The latest year with any value, and every indicator's verdict for it (None and [] with no values)."""
+    years = sorted({y for per in values.values() for y in per})
+    if not years:
+        return None, []
+    return years[-1], [judge(ind, years[-1], values.get(ind.id, {})) for ind in plan.indicators]
+
+
+def _overdue(plan: Plan, board: Board) -> list[str]:
+    lines = ["## 二、逾期事项", ""]
+    lines += [f"- 🔴 {plan.steps[st.id].title}（{st.id}）：逾期 {st.overdue_workdays} 个工作日，截止 {st.due}，"
+              f"{'受阻于 ' + '、'.join(st.blocked_by) + '，' if st.blocked_by else ''}责任单位：{owners_zh(plan, st.id)}"
+              for st in overdue_steps(board)] or ["- 无"]
+    return [*lines, ""]
+
+
+def _upcoming(plan: Plan, board: Board, days: int = LOOK_AHEAD_DAYS) -> list[str]:
+    lines = [f"## 三、{days} 天内到期", ""]
+    lines += [f"- {st.due}：{plan.steps[st.id].title}（{st.id}），{STATUS_ZH[st.status]}，责任单位：{owners_zh(plan, st.id)}"
+              for st in upcoming_steps(board, days)] or ["- 无"]
+    return [*lines, ""]
+
+
+def _values_owed(plan: Plan, board: Board) -> list[str]:
+    lines = ["## 四、尚未报送的指标数值", ""]
+    for owed in values_owed(plan, board):
+        st = owed.status
+        lines.append(f"**{plan.steps[owed.step].title}**（{owed.step}，截止 {st.due}）：尚缺 {len(st.missing)} 项")
+        lines += [f"- {plan.bureau_name(b)}：{'、'.join(ids)}" for b, ids in owed.by_bureau.items()]
         lines.append("")
     return lines if len(lines) > 2 else [*lines, "- 无", ""]
 
 
 def _verdicts(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValue]]) -> list[str]:
-    years = sorted({y for per in values.values() for y in per})
-    if not years:
+    year, verdicts = latest_verdicts(plan, values)
+    if year is None:
         return ["## 五、指标达标情况", "", "- 尚无指标数值", ""]
-    year = years[-1]
-    verdicts = [judge(ind, year, values.get(ind.id, {})) for ind in plan.indicators]
     counts = {k: sum(v.verdict == k for v in verdicts) for k in ("met", "not_met", "no_data")}
     lines = [f"## 五、指标达标情况（{year}年）", "",
              f"达标 {counts['met']} 项，未达标 {counts['not_met']} 项，无数据 {counts['no_data']} 项。", ""]

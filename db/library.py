@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.indicators import IndicatorValue
 from core.plan import Plan
+from core.projects import PROJECT_STATUS_ZH
 from db import repo
 from db.evidence import Upload
 from db.indicators import plan_years
@@ -23,7 +24,7 @@ from db.records import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 __all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "add_cases", "case_counts", "library_facts", "list_cases",
            "list_projects", "project_totals", "save_project"]
 
-PROJECT_STATUS = {"planned": "计划", "in_progress": "在建", "completed": "完成", "cancelled": "取消"}
+PROJECT_STATUS = PROJECT_STATUS_ZH  # one list of the words, in core
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,12 +6,13 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from prefect import allow_failure, flow, get_run_logger
-from prefect.client.schemas.objects import State
+from prefect import flow, get_run_logger
+from prefect.client.schemas.objects import State, StateDetails
 from prefect.states import Completed, Failed
 
 from core.reports import shown_steps, state_name, step_message
 from tasks.artifacts import publish_board
+from tasks.documents import write_reports
 from tasks.gates import sync_gates
 from tasks.notify import notify_bureaus
 from tasks.snapshot import load_snapshot
@@ -20,12 +21,25 @@ from tasks.steps import report_step
 __all__ = ["phase_run", "reconcile"]
 
 
+def _ended(future: Any) -> State:
+    """An edge to an upstream step that has ended, whatever its type, for ``wait_for``.
+
+    A step that is neither done nor late ends Cancelled (grey, core.reports.STEP_STATES), and Prefect
+    leaves a task NotReady after a Cancelled upstream even under ``allow_failure`` (which lets only
+    Failed through). The statuses were all computed by the snapshot, so the order is only what the
+    graph shows: wait for the upstream here, then hand the task a Completed stand-in that names the
+    upstream's task run. The UI draws the same edge, and every step's task runs to its own state.
+    """
+    future.wait()
+    return Completed(data=True, state_details=StateDetails(task_run_id=future.task_run_id))
+
+
 @flow(name="phase", log_prints=False)
 def phase_run(steps: list[dict[str, Any]]) -> State:
     """One phase or track: a task per step, each waiting on the steps it depends on within it."""
     futures: dict[str, Any] = {}
     for step in steps:
-        upstream = [allow_failure(futures[d]) for d in step["depends_on"] if d in futures]
+        upstream = [_ended(futures[d]) for d in step["depends_on"] if d in futures]
         named: Any = report_step.with_options(task_run_name=f"{step['id']} {step['title']}")
         futures[step["id"]] = named.submit(step["id"], step["status"], step["message"], wait_for=upstream)
     for future in futures.values():
@@ -51,7 +65,7 @@ def _today() -> date:
 
 
 @flow(name="reconcile", flow_run_name=_run_name,
-      description="按计划和报送记录重算每个步骤的状态，发布看板，维护待报送闸门。")
+      description="按计划和报送记录重算每个步骤的状态，发布看板，维护待报送闸门，每周生成台账和报告。")
 def reconcile(as_of: date | None = None) -> State:
     """Recompute every step from plan and facts; publish the board; keep one gate per step owed."""
     logger = get_run_logger()
@@ -76,12 +90,14 @@ def reconcile(as_of: date | None = None) -> State:
         phase_run.with_options(name=group.title, flow_run_name=group.title)(steps, return_state=True)
     publish_board(snap)
     gates = sync_gates(snap)
+    documents = write_reports(snap)  # before the notifications: the week's digest attaches the ledger and Gantt
     notified = notify_bureaus(snap)
     report = {
         "as_of": day.isoformat(),
         "workday": snap.workday,
         "steps": {sid: state_name(st) for sid, st in board.steps.items()},
         "gates": gates,
+        "documents": documents,
         "notifications": notified,
     }
     overdue = sum(st.status == "overdue" for st in board.steps.values())

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
@@ -136,10 +137,17 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+def _beijing(moment: datetime) -> str:
+    """A stored (UTC) moment as the office reads it: Beijing time, to the minute."""
+    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
+
+
 def _templates() -> Environment:
     # Autoescape everything: a bureau's note, a case text or a file name is text, never markup.
-    return Environment(loader=FileSystemLoader(HERE / "templates"),
-                       autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(HERE / "templates"),
+                      autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
+    env.filters["beijing"] = _beijing
+    return env
 
 
 def _build_portal(settings: Settings) -> Portal:

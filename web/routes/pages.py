@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -128,16 +129,20 @@ def owed(request: Request) -> Response:
 
 
 def _file_name(portal: Portal, sha256: str) -> str:
-    """The name the file was uploaded under (a neutral name when the fact layer cannot say)."""
-    import db.portal
+    """The name the file was uploaded under (a neutral name when none is recorded)."""
+    from db.portal import file_name
 
-    lookup: Any = getattr(db.portal, "file_name", None)
-    if lookup is not None:
-        with portal.sessions() as session:
-            name = lookup(session=session, plan_id=portal.plan.id, sha256=sha256)
-        if name:
-            return str(name)
-    return f"附件-{sha256[:12]}"
+    with portal.sessions() as session:
+        name = file_name(session=session, plan_id=portal.plan.id, sha256=sha256)
+    return name or f"附件-{sha256[:12]}"
+
+
+def _attachment(path: Path, name: str) -> FileResponse:
+    """A file to save, never to show: the browser must not sniff or render it."""
+    return FileResponse(path, media_type="application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
+        "X-Content-Type-Options": "nosniff",
+    })
 
 
 @router.get("/files/{sha256}")
@@ -156,11 +161,33 @@ def download(request: Request, sha256: str) -> Response:
     path = archive_path(portal.home, sha256)
     if not uploaders or not (who.is_office or who.bureau in uploaders) or not path.is_file():
         raise missing
-    name = _file_name(portal, sha256)
-    return FileResponse(path, media_type="application/octet-stream", headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name, safe='')}",
-        "X-Content-Type-Options": "nosniff",
-    })
+    return _attachment(path, _file_name(portal, sha256))
+
+
+@router.get("/reports")
+def reports(request: Request) -> Response:
+    """The office's documents by week (台账, pictures, Word documents), newest first; 404 for a bureau."""
+    from reports.folder import list_folders
+
+    who = current(request)
+    if not who.is_office:
+        raise PortalError(404, "页面不存在", "no such page")
+    portal = portal_of(request)
+    folders = [(f.name, sorted((p.name, p.stat().st_size) for p in f.iterdir() if p.is_file() and not p.name.startswith(".")))
+               for f in list_folders(portal.home)[:26]]
+    return render(request, "reports.html", who=who, folders=folders)
+
+
+@router.get("/reports/{day}/{name}")
+def report_file(request: Request, day: str, name: str) -> Response:
+    """One document, as an attachment, for the office only (404 for anyone else and for any other path)."""
+    from reports.folder import safe_file
+
+    who = current(request)
+    path = safe_file(portal_of(request).home, day, name) if who.is_office else None
+    if path is None:
+        raise PortalError(404, "文件不存在或无权查看", "no such file")
+    return _attachment(path, name)
 
 
 @router.get("/healthz")

@@ -1,0 +1,92 @@
+"""单位考评: how each bureau keeps its due dates, ranked — for the 台账 and the 情况通报.
+
+A bureau answers for a step instance when it owns the step or owes one of its deliverables
+(``core.events.step_bureaus``). Only instances whose effective due date (the board's, after any
+approved 延期) has come count; each is then on time, late, or overdue:
+
+==========  ===========================================================================
+on_time     done on or before the effective due
+late        done after it
+overdue     not done, and the due has passed (a step due today still has today)
+==========  ===========================================================================
+
+Bureaus rank by on-time rate (high first), then by average working days late (low first), then
+in the plan's order; a bureau with nothing owed yet ranks last. The leading group (``leaders``)
+hands nothing in and is not ranked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.events import step_bureaus
+from core.plan import Plan
+from core.status import Board
+
+__all__ = ["NOT_RANKED", "BureauScore", "bureau_performance"]
+
+# The leading group supervises; it owns no work of its own to be late with.
+NOT_RANKED = frozenset({"leaders"})
+
+
+@dataclass(frozen=True, slots=True)
+class BureauScore:
+    """One bureau's record of due dates as of the board's day."""
+
+    bureau: str
+    name: str
+    owed: int
+    on_time: int
+    late: int
+    overdue: int
+    on_time_rate: float | None
+    avg_late_workdays: float
+    rank: int
+
+
+@dataclass
+class _Tally:
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    late_workdays: int = 0
+
+
+def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
+    """Every bureau but the leading group, best first (see the module docstring for the rules)."""
+    order = [b for b in plan.bureaus if b not in NOT_RANKED]
+    tallies = {b: _Tally() for b in order}
+    for sid in plan.steps:
+        st = board.steps[sid]
+        if st.done_on is None and st.due >= board.as_of:
+            continue  # not due yet, or due today: the day is not over
+        if st.done_on is not None and st.due > board.as_of:
+            continue  # done early; it is owed only once its due comes, like everyone else's
+        for bureau in step_bureaus(plan, sid):
+            tally = tallies.get(bureau)
+            if tally is None:
+                continue
+            if st.done_on is None:
+                tally.overdue += 1
+            elif st.done_on > st.due:
+                tally.late += 1
+            else:
+                tally.on_time += 1
+            if st.done_on is None or st.done_on > st.due:
+                tally.late_workdays += st.overdue_workdays
+
+    def score(bureau: str) -> tuple[str, int, int, int, float | None, float]:
+        t = tallies[bureau]
+        owed = t.on_time + t.late + t.overdue
+        behind = t.late + t.overdue
+        return (bureau, owed, t.on_time, t.late, t.on_time / owed if owed else None,
+                t.late_workdays / behind if behind else 0.0)
+
+    scored = [score(b) for b in order]
+    # Python's sort is stable, so equal bureaus keep the plan's order.
+    ranked = sorted(scored, key=lambda s: (s[4] is None, -(s[4] or 0.0), s[5]))
+    return [
+        BureauScore(bureau=b, name=plan.bureau_name(b), owed=owed, on_time=on_time, late=late,
+                    overdue=owed - on_time - late, on_time_rate=rate, avg_late_workdays=avg, rank=n)
+        for n, (b, owed, on_time, late, rate, avg) in enumerate(ranked, start=1)
+    ]
