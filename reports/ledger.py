@@ -21,7 +21,7 @@ __all__ = ["LIGHT_FILLS", "display_width", "sheet_title", "write_ledger"]
 LIGHT_FILLS = {"green": "63BE7B", "yellow": "FFD966", "red": "F8696B", "grey": "D9D9D9"}
 HEADER_FILL = "DDEBF7"
 PERCENT_COLUMNS = frozenset({"按期完成率"})
-MAX_WIDTH = 48  # wider columns wrap instead, so a landscape page still shows every column
+MAX_WIDTH = 20  # wider columns wrap instead, so a landscape page shows every column at a readable size
 _FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
 _WIDE = re.compile(r"[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
                    r"\u3000-\u303f\u201c\u201d\u2018\u2019]")
@@ -75,6 +75,7 @@ def _fill_sheet(ws: Worksheet, sheet: Sheet, as_of: date) -> None:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for index, column in enumerate(sheet.columns, start=1):
         _format_column(ws, sheet, index, column)
+    _row_heights(ws, sheet)
     last = get_column_letter(len(sheet.columns))
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:{last}{len(sheet.rows) + 1}"
@@ -98,6 +99,17 @@ def _format_column(ws: Worksheet, sheet: Sheet, index: int, column: str) -> None
         if column == LIGHT_COLUMN and str(value) in LIGHT_FILLS:
             cell.fill = PatternFill("solid", fgColor=LIGHT_FILLS[str(value)])
             cell.alignment = Alignment(horizontal="center", vertical="top")
+
+
+def _row_heights(ws: Worksheet, sheet: Sheet) -> None:
+    """Rows tall enough for their wrapped text: neither Excel nor WPS nor LibreOffice grows a row on opening a
+    file written by a program, so a wrapped cell would show its first line only."""
+    widths = [min(max([display_width(c), *(display_width(r[i]) for r in sheet.rows)]), MAX_WIDTH)
+              for i, c in enumerate(sheet.columns)]
+    for offset, row in enumerate(sheet.rows, start=2):
+        lines = max(max(1, -(-display_width(v) // max(w, 1))) + str(v or "").count("\n") for v, w in zip(row, widths, strict=True))
+        if lines > 1:
+            ws.row_dimensions[offset].height = 16 * lines + 2
 
 
 def _print_setup(ws: Worksheet, title: str, as_of: date) -> None:
