@@ -173,6 +173,11 @@ def _notices(engine: Engine) -> None:
         err.print(f"提示 notice: {notice}", markup=False, style="yellow")
 
 
+def window_text(start: date, due: date) -> str:
+    """``2024-04-01~04-20``; the end's year is written whenever it is not the start's."""
+    return f"{start:%Y-%m-%d}~{due:%m-%d}" if due.year == start.year else f"{start:%Y-%m-%d}~{due:%Y-%m-%d}"
+
+
 def render_board(plan: Plan, board: Board) -> Table:
     """The board as a Chinese table, one section per phase, then one per track (its live steps)."""
     table = Table(title=f"{plan.title}\n截至 {board.as_of} 的进展看板", show_lines=False)
@@ -194,7 +199,7 @@ def render_board(plan: Plan, board: Board) -> Table:
                 LIGHT_EMOJI[st.light],
                 f"{step.title}\n[dim]{sid}[/dim]",
                 owners,
-                f"{step.window.start:%Y-%m-%d}~{st.due:%m-%d}",
+                window_text(step.window.start, st.due),
                 STATUS_ZH[st.status],
                 _explain(plan, step, st),
                 (st.forecast_due.isoformat() if st.forecast_due else "") + (" ★关键" if st.critical else ""),

@@ -20,8 +20,13 @@ a bare year (``2029年``)        the whole year
 ``4月8日``                      that day
 =============================  =====================================
 
+``2028年底`` and ``2028年初`` (``年末``) are the year's parts, never a month's: a year written
+right before 初/底/末 with no month between them means 年初/年底/年末.
+
 A range ``A-B`` (also ``A至B``, ``A—B``, ``A~B``, ``A到B``) runs from the first day of A to the
-last day of B. B inherits the year and month it does not state from A, and rolls into the next
+last day of B. B inherits the year it does not state from A, and A's month only when B states
+no year either: an explicit year starts B afresh (``2026年7月-2028年底`` ends 2028-12-31,
+``2024年11月-2028年中旬`` is refused for naming no month). B without a year rolls into the next
 year where it would otherwise come before A (``2024年12月-1月`` ends 2025-01-31). A period with
 no year takes ``default_year``. ISO dates (``2024-04-08``) are accepted too, alone or as either
 end of a range written with ``..`` or ``至``.
@@ -89,6 +94,9 @@ _YEAR_PARTS: dict[str, tuple[int, int, int, int | None]] = {
     "年底": (12, 21, 12, None),
     "年末": (12, 21, 12, None),
 }
+
+# 初/底/末 right after a year (no month between): the year's start or end, not a month's.
+_YEAR_END_WORDS = {"初": "年初", "底": "年底", "末": "年末"}
 
 _NUM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 _PERIOD_RE = re.compile(
@@ -158,8 +166,13 @@ def _parse_one(phrase: str, year: int | None, month: int | None) -> _Parsed:
     y = stated_year if stated_year is not None else year
     if y is None:
         raise PeriodError(f"“{phrase}”没有写年份 / names no year: write e.g. 2024年{text}")
-    if m["yearpart"]:
-        m1, d1, m2, d2 = _YEAR_PARTS[m["yearpart"]]
+    if stated_year is not None:
+        month = None  # an explicit year starts afresh: 2026年7月-2028年底 is not July 2028
+    yearpart = m["yearpart"]
+    if yearpart is None and stated_year is not None and not m["month"] and m["monthpart"] in _YEAR_END_WORDS:
+        yearpart = _YEAR_END_WORDS[m["monthpart"]]  # 2028年底 = 2028年年底
+    if yearpart:
+        m1, d1, m2, d2 = _YEAR_PARTS[yearpart]
         return _Parsed(y, m2, date(y, m1, d1), date(y, m2, d2 or _month_end(y, m2)))
     if m["quarter"]:
         q = _number(m["quarter"])
@@ -169,14 +182,15 @@ def _parse_one(phrase: str, year: int | None, month: int | None) -> _Parsed:
     if stated_month is not None and not 1 <= stated_month <= 12:
         raise PeriodError(f"“{phrase}”中的月份 {stated_month} 不在1-12 / month out of range")
     mo = stated_month if stated_month is not None else month
+    if mo is None and (m["day"] or m["monthpart"]):
+        example = f"{m['year']}年5月{text.removeprefix(m['year']).lstrip('年')}" if m["year"] else f"5月{text}"
+        raise PeriodError(f"“{phrase}”没有写月份 / names no month: write e.g. {example}")
     if m["day"]:
-        if mo is None:
-            raise PeriodError(f"“{phrase}”没有写月份 / names no month")
+        assert mo is not None
         day = _day(y, mo, _number(m["day"]), phrase)
         return _Parsed(y, mo, day, day)
     if m["monthpart"]:
-        if mo is None:
-            raise PeriodError(f"“{phrase}”没有写月份 / names no month: write e.g. 5月{text}")
+        assert mo is not None
         d1, d2 = _MONTH_PARTS[m["monthpart"]]
         return _Parsed(y, mo, date(y, mo, d1), date(y, mo, d2 or _month_end(y, mo)))
     if stated_month is not None:

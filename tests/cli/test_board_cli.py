@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from typer.testing import CliRunner
 
+from cli.board import window_text
 from cli.main import app
 
 runner = CliRunner()
@@ -157,3 +158,16 @@ def test_simulate_notifications_on_working_days_only(tmp_path: Path) -> None:
     assert {m["recipient"] for m in escalations if m["date"] == "2024-04-28"} == {"leaders", "office"}
     firsts = [m["date"] for m in sent if m["recipient"] == "eco" and "overdue" in m["rungs"]]
     assert firsts == ["2024-04-23"]  # the first day overdue is said once
+
+
+@pytest.mark.parametrize(
+    ("start", "due", "text"),
+    [
+        (date(2024, 4, 1), date(2024, 4, 20), "2024-04-01~04-20"),
+        (date(2028, 7, 1), date(2029, 1, 2), "2028-07-01~2029-01-02"),
+        (date(2024, 12, 1), date(2025, 1, 31), "2024-12-01~2025-01-31"),
+    ],
+)
+def test_board_window_names_the_end_year_when_it_differs(start: date, due: date, text: str) -> None:
+    """A window crossing a year prints the end's year; within one year it stays short."""
+    assert window_text(start, due) == text
