@@ -1,4 +1,4 @@
-"""Engine benchmarks (issue 3): the five-year daily replay, and one day of 200 plans.
+"""Engine benchmarks (issues 3 and 13): the five-year daily replay, one day of 200 plans, one day of 1,000 Huyi-sized plans.
 
 Run with ``make bench``; exits 1 when a bound is exceeded.
 """
@@ -34,6 +34,13 @@ def main() -> int:
         return len(transitions)
 
     plans = [synthetic_plan(i) for i in range(200)]
+    today = date(2026, 11, 29)
+    so_far = Facts(on_time_history(plan, calendar, until=today))
+
+    def thousand_huyi_plans() -> None:
+        # A fresh engine per plan, as a province with 1,000 plans of this size would need one each.
+        for _ in range(1000):
+            Engine(plan, calendar).board(so_far, today)
 
     def two_hundred_plans() -> None:
         for p in plans:
@@ -44,6 +51,7 @@ def main() -> int:
           f"{five_years()} transitions in the replay")
     ok = verdict("five-year daily replay (2024-04-01..2029-12-31)", best_of(five_years, 3), 2.0)
     ok &= verdict("one day's status of 200 synthetic plans x 40 steps", best_of(two_hundred_plans, 5), 0.5)
+    ok &= verdict("one day of 1,000 plans of the Huyi plan's size (90 steps)", best_of(thousand_huyi_plans, 3), 2.0)
     return 0 if ok else 1
 
 

@@ -267,12 +267,17 @@ class Facts:
 
     def acked_by(self, step: str, as_of: date) -> tuple[str, ...]:
         """Bureaus that acknowledged the step on or before ``as_of``, in the order they did."""
-        return tuple(dict.fromkeys(a.bureau for a in self._acks.get(step, ()) if a.day <= as_of))
+        acks = self._acks.get(step)
+        if not acks:  # the common case, asked for every step on every day of a replay
+            return ()
+        return tuple(dict.fromkeys(a.bureau for a in acks if a.day <= as_of))
 
     def extension(self, step: str, as_of: date) -> Extension | None:
         """The extension in force for the step on ``as_of``: the latest approved on or before that day."""
         found = None
-        for ext in self._extensions.get(step, ()):
+        if step not in self._extensions:
+            return found
+        for ext in self._extensions[step]:
             if ext.day <= as_of:
                 found = ext
         return found

@@ -42,9 +42,9 @@ The rules, in one place (the tests state them as tables):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from core.events import CheckIn, Event, Facts
 from core.plan import Phase, Plan, Step
@@ -156,13 +156,14 @@ class Engine:
         for sid, step in plan.steps.items():
             upstream_due = max((self.due[d] for d in step.depends_on), default=step.window.start)
             self.duration[sid] = max(0, (self.due[sid] - max(step.window.start, upstream_due)).days)
+        self.phase_steps = frozenset(sid for phase in plan.phases for sid in phase.step_ids)
         # The plan ends with its phases: a track's last meeting is not the plan's last step.
-        sinks = [sid for sid in self.order if not self.downstream[sid] and plan.is_phase_step(sid)]
+        sinks = [sid for sid in self.order if not self.downstream[sid] and sid in self.phase_steps]
         self.end_step = max(sinks, key=lambda sid: (self.due[sid], self.order.index(sid))) if sinks else None
         # Steps with a phase step downstream (or of a phase themselves): the rest have no slack to tell.
         self.feeds_phases: set[str] = set()
         for sid in reversed(self.order):
-            if plan.is_phase_step(sid) or any(d in self.feeds_phases for d in self.downstream[sid]):
+            if sid in self.phase_steps or any(d in self.feeds_phases for d in self.downstream[sid]):
                 self.feeds_phases.add(sid)
         self._latest_finish = self._backward_pass()
         self._memo: dict[tuple[str, int], _Deliverables] = {}
@@ -174,7 +175,7 @@ class Engine:
             down = self.downstream[sid]
             if not down:
                 # A phase's loose end must finish by the plan's end; a track's, by its own due date.
-                end = self.end_step if self.plan.is_phase_step(sid) else None
+                end = self.end_step if sid in self.phase_steps else None
                 latest[sid] = self.due[end or sid]
             else:
                 latest[sid] = min(latest[t] - timedelta(days=self.duration[t]) for t in down)
@@ -196,10 +197,8 @@ class Engine:
             done_on[sid] = done_day
             due = self.effective_due(sid, facts, as_of)
             forecast[sid] = self._forecast(step, due, done_day, forecast, as_of)
-            status = self._classify(step, due, own, unfinished, done_day, as_of, due_soon, forecast[sid])
-            statuses[sid] = replace(status, original_due=self.due[sid] if due != self.due[sid] else None,
-                                    acked_by=facts.acked_by(sid, as_of))
-        statuses = self._with_slack(statuses, forecast)
+            statuses[sid] = self._classify(step, due, own, unfinished, done_day, as_of, due_soon, forecast[sid],
+                                           facts.acked_by(sid, as_of))
         return Board(as_of, self.plan.id, statuses, self._roll_up(self.plan.phases, statuses),
                      self._end(statuses, forecast), self._roll_up(self.plan.tracks, statuses))
 
@@ -224,7 +223,7 @@ class Engine:
         return found
 
     def _classify(self, step: Step, due: date, own: _Deliverables, unfinished: tuple[str, ...], done_day: date | None,
-                  as_of: date, due_soon: int, forecast: date) -> StepStatus:
+                  as_of: date, due_soon: int, forecast: date, acked_by: tuple[str, ...]) -> StepStatus:
         """Apply the precedence table of the module docstring."""
         past_due = as_of > due
         late_by = self.calendar.workdays_between(due, as_of) if past_due else 0
@@ -261,7 +260,16 @@ class Engine:
             overdue_workdays=late_by, done_on=done_day,
             missing=own.missing, awaiting_review=own.awaiting_review,
             returned_reason=own.reason, resubmit_by=own.resubmit_by, forecast_due=forecast,
+            original_due=self.due[step.id] if due != self.due[step.id] else None, acked_by=acked_by,
+            **self._slack(step.id, done_day, forecast),
         )
+
+    def _slack(self, sid: str, done_day: date | None, forecast: date) -> dict[str, Any]:
+        """Days the step may slip before the plan's end does, and whether none are left (open steps that feed a phase)."""
+        if done_day is not None or sid not in self.feeds_phases:
+            return {}
+        slack = (self._latest_finish[sid] - forecast).days
+        return {"slack_days": slack, "critical": slack <= 0}
 
     def _forecast(self, step: Step, due: date, done_day: date | None, forecast: dict[str, date], as_of: date) -> date:
         if done_day is not None:
@@ -271,16 +279,6 @@ class Engine:
             after_upstream = max(forecast[d] for d in step.depends_on) + timedelta(days=self.duration[step.id])
             expected = max(expected, after_upstream)
         return self.calendar.next_workday(expected)
-
-    def _with_slack(self, statuses: dict[str, StepStatus], forecast: dict[str, date]) -> dict[str, StepStatus]:
-        out = {}
-        for sid, st in statuses.items():
-            if st.status == "done" or sid not in self.feeds_phases:
-                out[sid] = st
-                continue
-            slack = (self._latest_finish[sid] - forecast[sid]).days
-            out[sid] = replace(st, slack_days=slack, critical=slack <= 0)
-        return out
 
     def _roll_up(self, groups: tuple[Phase, ...], statuses: Mapping[str, StepStatus]) -> dict[str, PhaseStatus]:
         phases = {}
