@@ -143,14 +143,21 @@ def import_events(
     plan_file: PlanOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """导入已发生的进展（按实际日期），全部成功或全部不写入 / import past progress, all or nothing."""
+    """导入已发生的进展（按实际日期），全部成功或全部不写入 / import past progress, all or nothing.
+
+    报送、审核、签收、延期、指标数值和典型案例 / check-ins, reviews, acks, extensions, values and cases.
+    """
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
     from config.errors import InvalidFile
     from config.events import load_event_rows
-    from db.records import ImportItem, Refusal
+    from db.records import ImportItem, Outcome, Refusal
 
     ctx = Context(plan_file)
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
     try:
-        rows = load_event_rows(events_file, ctx.plan)
+        rows = load_event_rows(events_file, ctx.plan, today=today)
     except InvalidFile as exc:
         print_problems(exc.problems)
         fail(f"事件文件有 {len(exc.errors)} 处错误，未导入任何内容 / nothing was imported")
@@ -158,7 +165,18 @@ def import_events(
         outcome = ctx.recorder().import_events([ImportItem(r.event, r.files, r.line) for r in rows])
     except Refusal as exc:
         exit_refused(exc)
-    _report(outcome, as_json, "导入")
+    if as_json:
+        _report(outcome, as_json, "导入")
+        return
+    for row, again in [*((r, "") for r in outcome.created),
+                       *((r, "（已有相同记录，未重复登记 already recorded）") for r in outcome.existing)]:
+        if row.get("type") == "value":
+            out.print(f"已导入 recorded: 指标 {row['indicator']} {row['year']} 年 = {row['value']:g}{row['unit']}{again}",
+                      markup=False)
+        elif row.get("type") == "case":
+            out.print(f"已导入 recorded: 案例 主题 {row['theme']}《{row['title']}》（{row['year']}）{again}", markup=False)
+    _report(Outcome([r for r in outcome.created if "type" not in r], [r for r in outcome.existing if "type" not in r]),
+            as_json, "导入")
 
 
 def history(

@@ -9,26 +9,37 @@ events:
   - {type: ack, step: build.annual-plan.2025, by: eco, at: 2025-01-06}
   - {type: extension, step: build.annual-plan.2025, by: office, to: 2025-04-30, at: 2025-03-20,
      reason: 等待市级年度计划下达}
+  - {type: value, indicator: 2b, year: 2024, value: 87.5, by: eco, at: 2025-02-10, files: [2024年水质公报.pdf]}
+  - {type: value, indicator: 8a, year: 2025, value: 是, by: eco, at: 2026-01-20}
+  - {type: case, theme: 3, title: 秦岭生态保护修复, by: qinling, at: 2024-10-15, files: [案例.docx]}
 ```
 
 ``at`` is a date or a date-time; one without a zone is Asia/Shanghai. ``ack`` is 签收 (``on_behalf_of``
 when the office acts for an owner); ``extension`` is an approved 延期 to the date ``to``, from ``at``
 on (the office's, with a reason). ``deliverable`` (one id) or
 ``deliverables`` (a list) name what is checked in or reviewed; neither means all of the step's.
+``value`` is an indicator's value for a year (附件1; ``unit``, ``source`` and ``files`` optional; 是/否 for
+获得 and 建立实施 rows) and ``case`` a typical case under a theme (附件2; ``year`` defaults to ``at``'s
+year; ``text`` and ``files`` optional): they close the collecting steps (``indicators.<year>``,
+``cases.<theme>.<year>``) as ``indicator record`` and ``case add`` do, under the same rules.
+An empty file, or ``events:`` with nothing under it, is an empty history.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from config.errors import FileProblem, InvalidFile
 from config.yamlpos import Located, YamlSyntaxError, load_located
-from core.events import SHANGHAI, Ack, CheckIn, Extension, Fact, Review, check_fact
+from core.collect import Case, Contribution, Value, collected_events, contribution_problems
+from core.events import SHANGHAI, Ack, CheckIn, EventProblem, Extension, Fact, Review, check_fact
+from core.indicators import parse_flag
 from core.plan import Plan
 
 __all__ = ["EventRow", "load_event_rows", "load_events", "parse_moment"]
@@ -79,13 +90,54 @@ class _ExtensionRow(BaseModel):
     reason: str = Field(description="Why the step was extended.")
 
 
-_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow
+def _id_text(value: Any) -> Any:
+    """Ids written as numbers (``theme: 3``, ``indicator: 1``) are the same ids as text."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
+
+
+_Id = Annotated[str, BeforeValidator(_id_text)]
+
+
+class _ValueRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["value"]
+    indicator: _Id = Field(description="The indicator id of 附件1, e.g. 2b.")
+    year: int = Field(description="The year the value is for (the baseline year before the plan included).")
+    value: bool | float | str = Field(description="The value: a number (a percentage without %), or 是/否.")
+    by: str = Field(description="The reporting bureau.")
+    at: datetime | date | str = Field(description="When it was reported: a date, or a date-time (Asia/Shanghai).")
+    unit: str | None = Field(None, description="The unit, which must be the indicator's.")
+    source: str = Field("", description="Where the number comes from (a statistical bulletin, a report).")
+    files: tuple[str, ...] = Field((), description="Evidence files (archived on import).")
+
+
+class _CaseRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["case"]
+    theme: _Id = Field(description="The theme id of 附件2, e.g. 3.")
+    title: str = Field(description="The case's title.")
+    by: str = Field(description="The bureau that provides it.")
+    at: datetime | date | str = Field(description="When it was contributed: a date, or a date-time (Asia/Shanghai).")
+    year: int | None = Field(None, description="The year it counts for; by default the year of at.")
+    text: str = Field("", description="A summary.")
+    files: tuple[str, ...] = Field((), description="Pictures and documents (archived on import).")
+
+
+_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ValueRow | _CaseRow
+_TAGS = ("checkin", "review", "ack", "extension", "value", "case")
+
+
+def _no_events(value: Any) -> Any:
+    """``events:`` with nothing under it is an empty history, as ``events: []`` is."""
+    return () if value is None else value
 
 
 class _EventsFile(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    events: tuple[Annotated[_AnyRow, Field(discriminator="type")], ...] = Field(
+    events: Annotated[tuple[Annotated[_AnyRow, Field(discriminator="type")], ...], BeforeValidator(_no_events)] = Field(
         description="What happened, in any order."
     )
 
@@ -107,25 +159,32 @@ def parse_moment(value: datetime | date | str) -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class EventRow:
-    """An event as read from the file: the event, its line, and its evidence files (resolved paths)."""
+    """An event as read from the file: the event (or value, or case), its line, and its evidence files (resolved paths)."""
 
-    event: Fact
+    event: Fact | Contribution
     line: int
     files: tuple[Path, ...]
 
 
 def load_events(path: str | Path, plan: Plan) -> list[Fact]:
-    """The events of an events file, checked against the plan (see :func:`load_event_rows`)."""
-    return [row.event for row in load_event_rows(path, plan)]
+    """The facts of an events file, checked against the plan (see :func:`load_event_rows`): its
+    check-ins, reviews, acknowledgements and extensions, and the check-ins its values and cases amount to."""
+    rows = load_event_rows(path, plan)
+    facts = [row.event for row in rows if not isinstance(row.event, Value | Case)]
+    return [*facts, *collected_events(plan, [row.event for row in rows if isinstance(row.event, Value | Case)])]
 
 
-def load_event_rows(path: str | Path, plan: Plan) -> list[EventRow]:
+def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> list[EventRow]:
     """Read and check an events file against the plan; ``files`` are relative to the file.
+
+    ``today`` given (``import``: what happened), a value or case dated after it is refused, as
+    ``indicator record`` and ``case add`` refuse one; ``status`` and ``simulate`` read planned futures too.
 
     Raises:
         InvalidFile: the file is unreadable, not YAML, of the wrong shape, or an event breaks the
-            plan's rules (unknown step, bureau or deliverable, a date that is not a date, an
-            event before the plan starts); every problem is listed with its line.
+            plan's rules (unknown step, bureau, deliverable, indicator or theme, a date that is not a
+            date, an event before the plan starts, a value or case its command would refuse); every
+            problem is listed with its line.
     """
     file = str(path)
     try:
@@ -136,7 +195,7 @@ def load_event_rows(path: str | Path, plan: Plan) -> list[EventRow]:
         raise InvalidFile([_problem(file, exc.position.line, exc.position.column, "", f"YAML 语法错误：{exc}",
                                     "YAML syntax error")]) from exc
     try:
-        rows = _EventsFile.model_validate(located.data).events
+        rows = _EventsFile.model_validate({"events": ()} if located.data is None else located.data).events
     except ValidationError as exc:
         raise InvalidFile(_shape_problems(file, located, exc)) from exc
     events: list[EventRow] = []
@@ -150,11 +209,19 @@ def load_event_rows(path: str | Path, plan: Plan) -> list[EventRow]:
             problems.append(_problem(file, pos.line, pos.column, f"events[{i}].at", f"“{row.at}”不是日期或时间",
                                      f"{row.at!r} is not a date or date-time", "写成 2024-04-08 或 2024-04-08T10:30"))
             continue
-        event = _event(row, at, plan)
-        for p in check_fact(plan, event):
+        event = _contribution(row, at, plan) if isinstance(row, _ValueRow | _CaseRow) else _event(row, at, plan)
+        if isinstance(event, EventProblem):
+            found = [event]
+        elif isinstance(event, Value | Case):
+            found = contribution_problems(plan, event, today)
+        else:
+            found = check_fact(plan, event)
+        for p in found:
             pos = located.position(("events", i, p.field if p.field != "deliverable" else _deliverable_key(row)))
             problems.append(_problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
-        files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow) else ()
+        if isinstance(event, EventProblem):
+            continue
+        files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow | _ValueRow | _CaseRow) else ()
         events.append(EventRow(event, located.position(("events", i)).line, files))
     if problems:
         raise InvalidFile(problems)
@@ -167,7 +234,35 @@ def _deliverable_key(row: _AnyRow) -> str:
     return "deliverables" if row.deliverables is not None else "deliverable"
 
 
-def _event(row: _AnyRow, at: datetime, plan: Plan) -> Fact:
+def _contribution(row: _ValueRow | _CaseRow, at: datetime, plan: Plan) -> Contribution | EventProblem:
+    """The value or case a row states, or why its value is not one (a number, or 是/否)."""
+    if isinstance(row, _CaseRow):
+        year = row.year if row.year is not None else at.astimezone(SHANGHAI).year
+        return Case(row.theme, row.title, row.by, at, year, row.text)
+    indicator = next((i for i in plan.indicators if i.id == row.indicator), None)
+    flag = indicator is not None and indicator.rule.kind in ("achieved", "established")
+    raw = row.value
+    shown = ("yes" if raw else "no") if isinstance(raw, bool) else f"{raw:g}" if isinstance(raw, float) else raw
+    number: float | None
+    if isinstance(raw, bool):
+        number = (1.0 if raw else 0.0) if flag else None
+    elif flag:
+        number = parse_flag(shown)
+        if number is None:
+            return EventProblem("value", f"数值“{shown}”应为 是/否（yes/no，1/0）", f"{shown!r} is not yes or no")
+    elif isinstance(raw, float):
+        number = raw
+    else:
+        try:
+            number = float(raw.strip().rstrip("%"))
+        except ValueError:
+            number = None
+    if number is None or not math.isfinite(number):
+        return EventProblem("value", f"数值“{shown}”不是数字", f"{shown!r} is not a number")
+    return Value(row.indicator, row.year, number, row.by, at, row.unit, row.source)
+
+
+def _event(row: _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow, at: datetime, plan: Plan) -> Fact:
     if isinstance(row, _AckRow):
         return Ack(row.step, row.by, at, row.on_behalf_of)
     if isinstance(row, _ExtensionRow):
@@ -188,16 +283,47 @@ def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix
     return FileProblem("error", file, line, column, path, zh, en, fix)
 
 
+_SHAPE_ZH = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "未知字段",
+    "union_tag_invalid": "type 只能是 checkin、review、ack、extension、value 或 case",
+    "union_tag_not_found": "缺少 type（checkin、review、ack、extension、value 或 case）",
+    "literal_error": "取值不在允许范围内",
+    "date_from_datetime_parsing": "不是有效日期",
+    "date_parsing": "不是有效日期",
+    "date_type": "不是有效日期",
+    "tuple_type": "应为列表（每项以 - 开头，或写成 [a, b]）",
+    "list_type": "应为列表（每项以 - 开头，或写成 [a, b]）",
+    "dict_type": "应为“字段: 值”的映射",
+    "model_type": "应为“字段: 值”的映射，如 {type: checkin, step: …, by: …, at: …}",
+    "model_attributes_type": "应为“字段: 值”的映射，如 {type: checkin, step: …, by: …, at: …}",
+    "string_type": "应为文字",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "bool_type": "应为是/否",
+    "bool_parsing": "应为是/否",
+}
+_MEMBERS = ("str", "date", "datetime", "float", "bool", "int")
+
+
 def _shape_problems(file: str, located: Located, exc: ValidationError) -> list[FileProblem]:
     out: dict[str, FileProblem] = {}
     for err in exc.errors():
-        loc = tuple(p for p in err["loc"] if p not in ("checkin", "review", "ack", "extension", "str", "date", "datetime"))
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc).lstrip(".")
+        loc = list(err["loc"])
+        if len(loc) > 2 and loc[0] == "events" and isinstance(loc[1], int) and loc[2] in _TAGS:
+            del loc[2]  # the row's type, which pydantic names in the path
+        kept = tuple(p for n, p in enumerate(loc) if not (n > 2 and p in _MEMBERS) and not str(p).startswith("function-"))
+        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in kept).lstrip(".")
         if path in out:
             continue
-        pos = located.position(loc)
-        zh = {"missing": "缺少必填字段", "extra_forbidden": "未知字段",
-              "union_tag_invalid": "type 只能是 checkin、review、ack 或 extension", "literal_error": "取值不在允许范围内",
-              "date_from_datetime_parsing": "不是有效日期"}.get(err["type"], "字段值无效")
-        out[path] = _problem(file, pos.line, pos.column, path or "(文件 file)", zh, err["msg"])
+        pos = located.position(kept)
+        zh = _SHAPE_ZH.get(err["type"], "字段值无效")
+        en = err["msg"]
+        if err.get("input", ...) is None and kept and kept[-1] == "value":
+            # An adoption template's placeholder left as it was: say what to do, not which types pydantic tried.
+            zh, en = "数值尚未填写：请填入该年度的数值（是/否类指标填 是 或 否），或删除这一行", "the value is not filled in"
+        out[path] = _problem(file, pos.line, pos.column, path or "(文件 file)", zh, en)
     return list(out.values())

@@ -12,17 +12,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.collect import case_problems
 from core.indicators import IndicatorValue
 from core.plan import Plan
 from core.projects import PROJECT_STATUS_ZH
 from db import repo
-from db.evidence import Upload
+from db.evidence import StoredFile, Upload
 from db.indicators import plan_years
 from db.models import CaseRow, ProjectRow, RecordFile, utcnow
 from db.records import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "add_cases", "case_counts", "library_facts", "list_cases",
-           "list_projects", "project_totals", "save_project"]
+           "list_projects", "project_totals", "save_project", "write_case"]
 
 PROJECT_STATUS = PROJECT_STATUS_ZH  # one list of the words, in core
 
@@ -88,38 +89,35 @@ def add_cases(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: st
             if len(requests) == 1:
                 raise
             raise Refusal(exc.code, f"第 {n} 个案例：{exc.zh}", f"case #{n}: {exc.en}") from exc
-    written = []
     with sessions.begin() as session:
-        for theme, request, files in checked:
-            row = CaseRow(plan_id=plan.id, theme_id=theme, bureau=request.by, title=request.title.strip(),
-                          summary=request.summary, year=request.year, happened_at=request.at or utcnow(),
-                          recorded_by=actor)
-            session.add(row)
-            session.flush()
-            _attach(session, "case", row.id, files)
-            after = {"id": row.id, "theme": theme, "bureau": request.by, "title": row.title, "year": row.year,
-                     "at": row.happened_at.isoformat(), "files": [f.original_name for f in files]}
-            repo.add_audit(session=session, actor=actor, action="case_add", plan_id=plan.id, entity="case",
-                           entity_id=f"theme-{theme}/{row.id}", after=after)
-            written.append(after)
-    return written
+        return [write_case(session, plan, actor, theme, request, files) for theme, request, files in checked]
+
+
+def write_case(session: Session, plan: Plan, actor: str, theme: str, request: CaseRequest,
+               files: list[StoredFile]) -> dict[str, Any]:
+    """Write one checked case with its archived files and its audit entry, in the caller's transaction."""
+    row = CaseRow(plan_id=plan.id, theme_id=theme, bureau=request.by, title=request.title.strip(),
+                  summary=request.summary, year=request.year, happened_at=request.at or utcnow(),
+                  recorded_by=actor)
+    session.add(row)
+    session.flush()
+    _attach(session, "case", row.id, files)
+    after = {"id": row.id, "theme": theme, "bureau": request.by, "title": row.title, "year": row.year,
+             "at": row.happened_at.isoformat(), "files": [f.original_name for f in files]}
+    repo.add_audit(session=session, actor=actor, action="case_add", plan_id=plan.id, entity="case",
+                   entity_id=f"theme-{theme}/{row.id}", after=after)
+    return after
 
 
 def _check_case(plan: Plan, request: CaseRequest) -> str:
-    """The case's theme id, or a Refusal naming what is wrong."""
-    theme = next((t for t in plan.case_themes if t.id == request.theme), None)
-    if theme is None:
-        raise Refusal(INVALID, f"附件2中没有主题“{request.theme}”；可选：1-{len(plan.case_themes)}",
-                      f"no case theme {request.theme!r}")
-    _check_bureau(plan, request.by)
-    if request.by != "office" and request.by not in theme.owners:
-        names = "、".join(plan.bureau_name(b) for b in theme.owners)
-        raise Refusal(FORBIDDEN, f"“{plan.bureau_name(request.by)}”不是主题 {theme.id}（{theme.title}）的素材提供单位（{names}）",
-                      f"{request.by!r} does not provide cases for theme {theme.id}", kind="not_owner")
-    _check_year(plan, request.year)
-    if not request.title.strip():
-        raise Refusal(INVALID, "案例必须有标题（--title）", "a case needs a title")
-    return theme.id
+    """The case's theme id, or a Refusal naming what is wrong (the rules: :func:`core.collect.case_problems`)."""
+    problems = case_problems(plan, request.theme, request.by, request.title, request.year)
+    if problems:
+        first = problems[0]
+        if first.kind == "forbidden":
+            raise Refusal(FORBIDDEN, first.zh, first.en, kind="not_owner")
+        raise Refusal(INVALID, first.zh, first.en)
+    return request.theme
 
 
 def list_cases(*, session: Session, plan_id: str, theme: str | None = None, year: int | None = None) -> list[dict[str, Any]]:

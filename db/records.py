@@ -21,13 +21,14 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.events import Ack, CheckIn, Extension, Fact, Facts, Review, check_fact
+from core.collect import Case, Contribution, Value, collected_events, contribution_problems
+from core.events import SHANGHAI, Ack, CheckIn, Extension, Fact, Facts, Review, check_fact
 from core.plan import Plan, Step
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db import repo
 from db.evidence import EvidenceError, StoredFile, Upload, archive_file
-from db.models import AckRow, CheckInRow, ExtensionRow, ReviewRow, utcnow
+from db.models import AckRow, CaseRow, CheckInRow, ExtensionRow, IndicatorValueRow, ReviewRow, utcnow
 
 __all__ = ["AckRequest", "CheckInRequest", "ExtensionDecision", "ExtensionRequest", "ImportItem", "Outcome", "Recorder",
            "Refusal", "ReviewRequest", "archive_or_refuse"]
@@ -123,9 +124,9 @@ class ExtensionDecision:
 
 @dataclass(frozen=True, slots=True)
 class ImportItem:
-    """One event of an events file, with its evidence files and its line for messages."""
+    """One event (or indicator value, or typical case) of an events file, with its evidence files and its line."""
 
-    event: Fact
+    event: Fact | Contribution
     files: tuple[Path, ...] = ()
     line: int = 0
 
@@ -189,16 +190,28 @@ class Recorder:
         return self._write(lambda session, facts: self._apply_review(session, facts, event, explicit=bool(chosen)))
 
     def import_events(self, items: Sequence[ImportItem]) -> Outcome:
-        """Record a whole history in one transaction: every event, or none of them."""
+        """Record a whole history in one transaction: every event, value and case, or none of them.
+
+        Values and cases are written as ``indicator record`` and ``case add`` write them, under the
+        same rules (none dated after today); one already recorded (the same file again) is not written twice.
+        """
         ordered = sorted(items, key=lambda item: item.event.at)
+        today = self.now().astimezone(SHANGHAI).date()
+        for item in ordered:  # the plan's rules first, before any file is copied into the archive
+            with _at_line(item.line):
+                if isinstance(item.event, Value | Case):
+                    self._check_contribution(item.event, today)
+                else:
+                    self._check(item.event)
         stored = {id(item): self._archive(item.files) for item in ordered}
 
         def apply_all(session: Session, facts: list[Fact]) -> Outcome:
             total = Outcome()
             for item in ordered:
-                try:
-                    self._check(item.event)
-                    if isinstance(item.event, CheckIn):
+                with _at_line(item.line):
+                    if isinstance(item.event, Value | Case):
+                        part = self._apply_contribution(session, facts, item.event, stored[id(item)])
+                    elif isinstance(item.event, CheckIn):
                         part = self._apply_checkin(session, facts, item.event, stored[id(item)], False, "")
                     elif isinstance(item.event, Review):
                         part = self._apply_review(session, facts, item.event, explicit=True)
@@ -206,9 +219,6 @@ class Recorder:
                         part = self._apply_ack(session, facts, item.event)
                     else:
                         part = self._apply_extension(session, facts, item.event)
-                except Refusal as exc:
-                    where = f"第 {item.line} 行 " if item.line else ""
-                    raise Refusal(exc.code, f"{where}{exc.zh}", f"line {item.line}: {exc.en}") from exc
                 total.created += part.created
                 total.existing += part.existing
             return total
@@ -336,6 +346,14 @@ class Recorder:
             not_owner = any(p.kind == "forbidden" and p.field in ("by", "on_behalf_of") for p in problems)
             raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems),
                           kind="not_owner" if not_owner else "")
+
+    def _check_contribution(self, item: Contribution, today: date) -> None:
+        problems = contribution_problems(self.plan, item, today)
+        if problems:
+            first = problems[0]
+            if first.kind == "forbidden":
+                raise Refusal(FORBIDDEN, first.zh, first.en, kind="not_owner")
+            raise Refusal(INVALID, first.zh, first.en)
 
     def _archive(self, files: Sequence[Path | Upload]) -> list[StoredFile]:
         return archive_or_refuse(self.home, files)
@@ -498,9 +516,50 @@ class Recorder:
                           f"{to} is more than a year after the plan ends")
         return st.due
 
+    def _apply_contribution(self, session: Session, facts: list[Fact], item: Contribution,
+                            stored: list[StoredFile]) -> Outcome:
+        """A value or a case, written as its command writes it (the same one again: left as it is)."""
+        from db.indicators import ValueRequest, write_value
+        from db.library import CaseRequest, write_case
+
+        if isinstance(item, Value):
+            rows = session.scalars(select(IndicatorValueRow).where(
+                IndicatorValueRow.plan_id == self.plan.id, IndicatorValueRow.indicator_id == item.indicator,
+                IndicatorValueRow.year == item.year, IndicatorValueRow.bureau == item.by))
+            found = next((r for r in rows if r.happened_at == item.at and r.value == item.value
+                          and r.source == item.source), None)
+            if found is not None:
+                return Outcome(existing=[{"type": "value", "indicator": found.indicator_id, "year": found.year,
+                                          "value": found.value, "unit": found.unit, "bureau": found.bureau}])
+            indicator = next(i for i in self.plan.indicators if i.id == item.indicator)
+            request = ValueRequest(item.indicator, item.year, item.value, item.by, item.unit, item.source, at=item.at)
+            after = {"type": "value", **write_value(session, self.plan, self.actor, indicator, request, stored)}
+        else:
+            cases = session.scalars(select(CaseRow).where(
+                CaseRow.plan_id == self.plan.id, CaseRow.theme_id == item.theme, CaseRow.year == item.year,
+                CaseRow.bureau == item.by, CaseRow.title == item.title.strip()))
+            same = next((r for r in cases if r.happened_at == item.at), None)
+            if same is not None:
+                return Outcome(existing=[{"type": "case", "id": same.id, "theme": same.theme_id, "bureau": same.bureau,
+                                          "title": same.title, "year": same.year}])
+            request_case = CaseRequest(item.theme, item.by, item.title, item.year, item.text, at=item.at)
+            after = {"type": "case", **write_case(session, self.plan, self.actor, item.theme, request_case, stored)}
+        facts.extend(collected_events(self.plan, [item]))  # later events see the collecting step it closes
+        return Outcome(created=[after])
+
     def _review_key(self, event: Review, deliverable: str) -> str:
         basis = [self.plan.id, event.step, deliverable, event.decision, event.at.astimezone(UTC).isoformat(), event.reason]
         return hashlib.sha256("\x1f".join(basis).encode()).hexdigest()
+
+
+@contextmanager
+def _at_line(line: int) -> Iterator[None]:
+    """A refusal raised inside names the events file's line."""
+    try:
+        yield
+    except Refusal as exc:
+        where = f"第 {line} 行 " if line else ""
+        raise Refusal(exc.code, f"{where}{exc.zh}", f"line {line}: {exc.en}", exc.kind) from exc
 
 
 _EXTENSION_ZH = {"pending": "待审批", "approved": "已同意", "denied": "不同意"}
