@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import board, facts, indicators, library, meeting, notify, plan, portal, report, run, web
+from cli import adopt, board, facts, indicators, library, meeting, notify, plan, portal, report, run, web
 
 app = typer.Typer(
     name="liangshan",
@@ -40,6 +40,7 @@ app.command("report")(report.report)
 app.command("web")(web.web)
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
+app.command("adopt")(adopt.adopt)
 
 
 def main() -> None:

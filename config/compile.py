@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from pydantic import ValidationError
 
@@ -200,7 +201,8 @@ class _Compiler:
             id=spec.plan.id,
             title=spec.plan.title,
             settings=PlanSettings(spec.settings.timezone, spec.settings.due_soon_workdays,
-                                  spec.settings.roll_due_to_workday, _ladder(spec.settings.ladder)),
+                                  spec.settings.roll_due_to_workday, _ladder(spec.settings.ladder),
+                                  self._tracking_since(groups["phases"] + groups["tracks"])),
             bureaus=FrozenMap({b.id: Bureau(b.id, b.name) for b in spec.bureaus}),
             phases=tuple(p for p, _ in groups["phases"]),
             steps=FrozenMap(steps),
@@ -213,6 +215,19 @@ class _Compiler:
             source=self.file,
             topo_order=topo,
         )
+
+    def _tracking_since(self, groups: list[tuple[Phase, DataPath]]) -> date | None:
+        """The tracking start, which must lie within the plan (its first day to its last due day)."""
+        tracking = self.spec.tracking
+        if tracking is None or not groups:
+            return None if tracking is None else tracking.since
+        first = min(p.window.start for p, _ in groups)
+        last = max(p.window.due for p, _ in groups)
+        if not first <= tracking.since <= last:
+            self._report(("tracking", "since"), f"跟踪起始日 {tracking.since} 不在计划期内（{first} 至 {last}）",
+                         f"tracking.since {tracking.since} lies outside the plan ({first}..{last})",
+                         f"写 {first} 至 {last} 之间的日期，或删除 tracking / give a day within the plan, or remove tracking")
+        return tracking.since
 
     def _expand(self, phase_id: str, phase_window: Window | None, spec: StepSpec, path: DataPath) -> list[_Instance]:
         """One instance for a plain step; one per year (or quarter) for a recurring step."""

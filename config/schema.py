@@ -27,6 +27,7 @@ __all__ = [
     "RuleSpec",
     "SettingsSpec",
     "StepSpec",
+    "TrackingSpec",
     "WindowRange",
 ]
 
@@ -100,6 +101,15 @@ class SettingsSpec(_Spec):
     )
     ladder: LadderSpec = Field(default_factory=lambda: LadderSpec.model_validate({}), description="Reminders.")
     assumptions: Assumptions
+
+
+class TrackingSpec(_Spec):
+    """When the office began tracking the plan with liangshan (中途接入 / adopting mid-plan)."""
+
+    since: date = Field(
+        description="跟踪起始日：此日之前的事项（开放、到期、逾期、报送）不再发提醒或督办，看板照常显示 / "
+        "the tracking start: no reminder or escalation is sent for anything dated before it; the board "
+        "still shows what was not recorded as overdue. `liangshan adopt --as-of` writes the history to fill in.")
 
 
 class BureauSpec(_Spec):
@@ -231,6 +241,9 @@ class PlanFile(_Spec):
 
     plan: PlanHeader = Field(description="The plan's id, title and source.")
     settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}), description="Evaluation rules.")
+    tracking: TrackingSpec | None = Field(
+        None, description="跟踪起始日 {since: 2026-12-01}，计划已进行一段时间后才开始使用时填写 / "
+        "the day tracking started, for a plan adopted mid-way; absent means from the plan's first day.")
     bureaus: tuple[BureauSpec, ...] = Field(min_length=1, description="Every responsible unit.")
     phases: tuple[PhaseSpec, ...] = Field(min_length=1, description="The phases, in order.")
     indicators: tuple[IndicatorSpec, ...] = Field((), description="附件1, the annual indicators.")

@@ -24,6 +24,14 @@ digest             first working day of each week                     office
 (1) Only the owners that still owe a missing deliverable, each told which: an indicator
 collection reminds the bureaus whose indicators have no value yet, naming them. Values and cases
 are not acknowledged by message (the command that records them says so).
+
+Tracking start (``tracking: {since: DATE}`` in the plan file, 中途接入): a plan adopted mid-way
+says nothing about its past. No rung is sent whose date lies before the tracking start: an
+``opened`` whose workable-since day is before it, a ``due`` whose due day is, every ``overdue``,
+``overdue_repeat`` and ``escalation`` of a step due before it, a ``received``, ``returned`` or
+``extended`` of an event before it, and no digest before it. The board is not touched: a step due
+before the start with nothing recorded is still overdue there. An extension approved after the
+start gives the step a new due day, and the ladder speaks of that one again.
 """
 
 from __future__ import annotations
@@ -61,15 +69,23 @@ def notices_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
     if not engine.calendar.is_workday(day):
         return []
     ladder = settings or plan.settings.ladder
+    since = plan.settings.tracking_since
+    if since is not None and day < since:
+        return []  # before tracking starts, every rung is dated before it
     board = engine.board(facts, day)
     out: list[Notice] = []
     for sid in plan.topo_order:
-        out += _step_notices(plan, engine, board, sid, day, ladder)
-    out += _event_notices(plan, facts, day, ladder)
+        out += _step_notices(plan, engine, board, sid, day, ladder, since)
+    out += _event_notices(plan, facts, day, ladder, since)
     if ladder.digest and _first_workday_of_week(engine, day):
         iso = day.isocalendar()
         out.append(Notice("office", "digest", None, f"{plan.id}|digest|office|{iso.year}-W{iso.week:02d}"))
     return out
+
+
+def _tracked(rung_date: date, since: date | None) -> bool:
+    """Whether a rung dated ``rung_date`` may be sent under a tracking start of ``since`` (None: always)."""
+    return since is None or rung_date >= since
 
 
 def _key(plan: Plan, sid: str, rung: str, recipient: str, anchor: object) -> str:
@@ -100,7 +116,8 @@ def _to_owing(plan: Plan, sid: str, rung: str, owing: dict[str, tuple[str, ...]]
     return [Notice(r, rung, sid, _key(plan, sid, rung, r, anchor), {**fields, "owed": owed}) for r, owed in owing.items()]
 
 
-def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date, ladder: LadderSettings) -> list[Notice]:
+def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date, ladder: LadderSettings,
+                  since: date | None = None) -> list[Notice]:
     st = board.steps[sid]
     if st.status not in _AWAITING:
         return []
@@ -109,11 +126,14 @@ def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date,
     out: list[Notice] = []
     upstream_done = [board.steps[d].done_on for d in step.depends_on]
     workable_since = max([step.window.start, *(d for d in upstream_done if d)])
-    if st.status != "overdue":  # an overdue step hears the overdue rungs, not "you may start"
+    limit = engine.calendar.next_workday(st.resubmit_by) if st.resubmit_by else st.due
+    if not _tracked(limit, since):
+        return []  # due (and so overdue) before tracking started: the board shows it, no message does
+    # an overdue step hears the overdue rungs, not "you may start"; nor is a step opened before tracking
+    if st.status != "overdue" and _tracked(workable_since, since):
         # A bureau that has acknowledged (签收) the step knows it is open: no "opened" reminder again.
         unacked = {b: owed for b, owed in owing.items() if b not in st.acked_by}
         out += _to_owing(plan, sid, "opened", unacked, workable_since, due=st.due)
-    limit = engine.calendar.next_workday(st.resubmit_by) if st.resubmit_by else st.due
     if day <= limit:
         left = engine.calendar.workdays_between(day, limit)
         # The nearest reminder not yet passed: "due in 5" while 2-5 days are left, "due in 1" after.
@@ -133,8 +153,11 @@ def _step_notices(plan: Plan, engine: Engine, board: Board, sid: str, day: date,
     return out
 
 
-def _event_notices(plan: Plan, facts: Facts, day: date, ladder: LadderSettings) -> list[Notice]:
+def _event_notices(plan: Plan, facts: Facts, day: date, ladder: LadderSettings,
+                   tracking_since: date | None = None) -> list[Notice]:
     since = day - timedelta(days=ladder.received_lookback_days)
+    if tracking_since is not None:
+        since = max(since, tracking_since)  # events before tracking started are history, not news
     out: list[Notice] = []
     for event in facts.all:
         if not since <= event.day <= day or plan.steps[event.step].collected:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
@@ -212,6 +213,8 @@ class PlanSettings:
     due_soon_workdays: int = 5
     roll_due_to_workday: bool = True
     ladder: LadderSettings = field(default_factory=LadderSettings)
+    # 跟踪起始日: nothing dated before it is announced (see core.ladder); None means from the plan's start.
+    tracking_since: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
