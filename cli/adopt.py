@@ -32,7 +32,7 @@ from core.plan import Phase, Plan, Step
 
 __all__ = ["adopt", "history_template"]
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 
 _HEADER = """\
 # 中途接入：{title}

@@ -23,7 +23,7 @@ from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
 from core.simulate import Transition, replay
 from core.status import Board, Engine, StepStatus
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 EventsOpt = Annotated[
     Path | None, typer.Option("--events", help="事件文件（YAML）；不给则读数据库 / events file; else the database.")
 ]
@@ -43,7 +43,7 @@ def today(plan: Plan) -> date:
     return datetime.now(ZoneInfo(plan.settings.timezone)).date()
 
 
-def load_context(plan_file: Path | None, events_file: Path | None, ctx: Context | None = None) -> tuple[Plan, Engine, Facts]:
+def load_context(plan_file: str | Path | None, events_file: Path | None, ctx: Context | None = None) -> tuple[Plan, Engine, Facts]:
     """The plan, an engine on China's calendar, and the facts (the events file, else the database)."""
     ctx = ctx or Context(plan_file)
     plan = ctx.plan
@@ -77,8 +77,18 @@ def status(
     events: EventsOpt = None,
     as_json: JsonOpt = False,
     plan_file: PlanOpt = None,
+    all_plans: Annotated[
+        bool, typer.Option("--all", help="每个计划一行：灯、完成比例、逾期、下一个截止、预计完成 / one row per plan.")
+    ] = False,
 ) -> None:
     """看板：每个步骤的状态、红黄绿灯、受阻原因和预计完成日期 / the board as of a day."""
+    if all_plans:
+        if plan_file is not None or events is not None:
+            fail("--all 不能与 --plan 或 --events 同用 / --all takes neither --plan nor --events")
+        from cli.plans import status_all
+
+        status_all(as_of, as_json)
+        return
     ctx = Context(plan_file)
     plan, engine, facts = load_context(plan_file, events, ctx)
     day = parse_day(as_of, "--as-of") if as_of else today(plan)

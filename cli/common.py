@@ -16,7 +16,7 @@ from config.loader import check_plan, load_plan_cached
 from config.settings import get_settings
 from core.plan import Plan
 
-__all__ = ["err", "fail", "load_plan_or_exit", "out", "parse_when", "plan_path", "print_problems", "read_rows"]
+__all__ = ["compile_plan", "err", "fail", "load_plan_or_exit", "out", "parse_when", "plan_path", "print_problems", "read_rows"]
 
 # Piped output (a log, a file) gets a wide page instead of rich's 80 columns, so that long Chinese
 # titles are not cut mid-word.
@@ -33,9 +33,16 @@ def fail(message: str, code: Exit = Exit.BAD_INPUT) -> NoReturn:
     raise typer.Exit(int(code))
 
 
-def plan_path(path: Path | None) -> Path:
-    """The plan file to use: the argument, else ``LIANGSHAN_PLAN``, else the shipped Huyi plan."""
-    return path if path is not None else get_settings().plan
+def plan_path(choice: str | Path | None) -> Path:
+    """The plan file a command means: ``--plan`` (a file, or a plan id of ``LIANGSHAN_PLANS``), else
+    ``LIANGSHAN_PLAN``, else the folder's only plan; exit 2 naming the closest ids when it cannot tell.
+    """
+    from config.plans import PlanChoiceError, choose_plan
+
+    try:
+        return choose_plan(None if choice is None else str(choice), get_settings())
+    except PlanChoiceError as exc:
+        fail(f"{exc.zh} / {exc.en}")
 
 
 def print_problems(problems: list[FileProblem]) -> None:
@@ -44,14 +51,15 @@ def print_problems(problems: list[FileProblem]) -> None:
         err.print(str(problem), markup=False, style="red" if problem.severity == "error" else "yellow")
 
 
-def load_plan_or_exit(path: Path | None) -> Plan:
-    """Load the plan, or print every problem and exit 2.
-
-    Where ``LIANGSHAN_HOME`` exists, the compiled plan is cached under it (see load_plan_cached).
-    """
+def compile_plan(file: Path) -> tuple[Plan | None, list[FileProblem]]:
+    """Compile a plan file, cached under ``LIANGSHAN_HOME`` where it exists (see load_plan_cached)."""
     home = Path(get_settings().home)
-    file = plan_path(path)
-    plan, problems = load_plan_cached(file, home / "cache") if home.is_dir() else check_plan(file)
+    return load_plan_cached(file, home / "cache") if home.is_dir() else check_plan(file)
+
+
+def load_plan_or_exit(path: str | Path | None) -> Plan:
+    """Load the plan (``--plan``: an id or a file; see plan_path), or print every problem and exit 2."""
+    plan, problems = compile_plan(plan_path(path))
     if plan is None:
         print_problems(problems)
         count = sum(p.severity == "error" for p in problems)

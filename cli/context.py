@@ -12,7 +12,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from cli.common import err, fail, load_plan_or_exit, print_problems
+from cli.common import err, fail, load_plan_or_exit, plan_path, print_problems
 from cli.exits import Exit
 from config.errors import InvalidFile
 from config.holidays import load_calendar
@@ -36,11 +36,16 @@ def actor() -> str:
 class Context:
     """Lazily built handles for one command run."""
 
-    plan_file: Path | None = None
+    plan_file: str | Path | None = None
 
     @classmethod
-    def ready(cls, plan_file: Path | None = None) -> Context:
-        """A context whose database is reachable and migrated (else exit 2 saying what to do)."""
+    def ready(cls, plan_file: str | Path | None = None) -> Context:
+        """A context whose database is reachable and migrated (else exit 2 saying what to do).
+
+        A ``--plan`` that names no plan is refused first, before the database is asked.
+        """
+        if plan_file is not None:
+            plan_path(plan_file)
         ctx = cls(plan_file)
         ctx.require_schema()
         return ctx
@@ -110,8 +115,9 @@ class Context:
         """The one path that records facts, on this plan and database."""
         from db.records import Recorder
 
+        plan = self.plan  # an unknown --plan is bad input, whatever the database
         self.require_schema()
-        return Recorder(self.sessions, self.plan, self.calendar, self.home, actor())
+        return Recorder(self.sessions, plan, self.calendar, self.home, actor())
 
 
 def exit_refused(exc: Exception) -> None:

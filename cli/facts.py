@@ -14,7 +14,7 @@ from cli.common import fail, out, print_problems
 from cli.context import Context, actor, exit_refused
 from cli.exits import Exit
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")]
 
 db_app = typer.Typer(help="数据库迁移 / database migrations.", no_args_is_help=True)
@@ -32,26 +32,29 @@ def _parse_at(text: str | None) -> Any:
 
 
 def init(plan_file: PlanOpt = None) -> None:
-    """初始化：数据库迁移到最新版本，并载入计划文件（重复运行不会改变任何内容）/ migrate and load the plan."""
+    """初始化：数据库迁移到最新版本，并载入计划文件夹中的每个计划（或 --plan 给出的一个；重复运行不会改变任何内容）
+    / migrate and load every plan of the folder, or the one given."""
+    from cli.plans import plans_to_load
     from db import migrate
     from db.engine import redact_url
     from db.plans import load_plan_version
     from db.records import Refusal
 
     ctx = Context(plan_file)
-    plan = ctx.plan
+    plans = [ctx.plan] if plan_file is not None else plans_to_load(ctx)
     before = migrate.current(ctx.engine)
     migrate.upgrade(ctx.engine)
     after = migrate.current(ctx.engine)
     moved = f"{before or '空'} → {after}" if before != after else f"{after}（已是最新 up to date）"
     out.print(f"数据库 database: {redact_url(ctx.url)}  迁移 migration: {moved}", markup=False)
-    text = Path(plan.source).read_text(encoding="utf-8")
-    try:
-        load = load_plan_version(ctx.sessions, plan, text, actor())
-    except Refusal as exc:
-        exit_refused(exc)
-    state = "已载入新版本 loaded" if load.changed else "未改变 unchanged"
-    out.print(f"计划 plan: {plan.title}  {state}（{load.content_hash[:12]}）", markup=False)
+    for plan in plans:
+        text = Path(plan.source).read_text(encoding="utf-8")
+        try:
+            load = load_plan_version(ctx.sessions, plan, text, actor())
+        except Refusal as exc:
+            exit_refused(exc)
+        state = "已载入新版本 loaded" if load.changed else "未改变 unchanged"
+        out.print(f"计划 plan: {plan.id} {plan.title}  {state}（{load.content_hash[:12]}）", markup=False)
 
 
 @db_app.command("upgrade")

@@ -14,7 +14,7 @@ from cli.context import Context, actor, exit_refused
 
 app = typer.Typer(help="指标（附件1）：报送数值、导入、评价 / indicators: record, import, report.", no_args_is_help=True)
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file.")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")]
 _VERDICT_ZH = {"met": "达标", "not_met": "未达标", "no_data": "无数据"}
 
 

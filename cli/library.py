@@ -17,7 +17,7 @@ from cli.context import Context, actor, exit_refused
 case_app = typer.Typer(help="典型案例（附件2）/ typical cases.", no_args_is_help=True)
 project_app = typer.Typer(help="项目库 / the project library.", no_args_is_help=True)
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file.")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")]
 FilesOpt = Annotated[list[Path] | None, typer.Option("--file", help="图片或材料，可重复 / files.")]
 
@@ -107,7 +107,7 @@ def case_list(
 
 
 def _project(code: str, name: str | None, by: str | None, year: int | None, planned: float | None, actual: float | None,
-             source: str | None, status: str | None, files: list[Path] | None, plan_file: Path | None, create: bool) -> None:
+             source: str | None, status: str | None, files: list[Path] | None, plan_file: str | None, create: bool) -> None:
     from db.library import PROJECT_STATUS, ProjectRequest, save_project
     from db.records import Refusal
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import adopt, board, facts, indicators, library, meeting, notify, plan, portal, report, run, web
+from cli import adopt, board, facts, indicators, library, meeting, notify, plan, plans, portal, report, run, web
 
 app = typer.Typer(
     name="liangshan",
@@ -18,6 +18,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(plan.app, name="plan")
+app.command("plans")(plans.plans)
 app.command("status")(board.status)
 app.command("simulate")(board.simulate)
 app.command("init")(facts.init)

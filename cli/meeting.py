@@ -20,7 +20,7 @@ def pack(
         help="会议步骤 id，如 meetings.2026q4；默认当前待召开的会议 / meeting step.")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD，默认今天 / default today.")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="写入 Markdown 文件 / write to a file.")] = None,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
+    plan_file: Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
 ) -> None:
     """生成调度会议材料：进展、逾期、待报指标、典型案例、项目库 / the meeting pack in Markdown."""
     from core.meeting import current_meeting, meeting_ids, meeting_pack

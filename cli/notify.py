@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -16,7 +15,7 @@ from cli.exits import Exit
 
 app = typer.Typer(help="通知：发件箱、重发、测试 / notifications: outbox, retry, test.", no_args_is_help=True)
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file.")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")]
 
 _STATUS_ZH = {"pending": "待发送", "sent": "已发送", "failed": "发送失败（将重试）", "no_channel": "无通知渠道",
               "dead": "多次失败（已告知办公室）"}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -17,8 +16,8 @@ from core.serialize import plan_document
 app = typer.Typer(help="计划文件：校验与查看 / the plan file: validate and show.", no_args_is_help=True)
 
 PathArg = Annotated[
-    Path | None,
-    typer.Argument(help="计划文件；默认 LIANGSHAN_PLAN，否则 config/plans/huyi.yaml / the plan file."),
+    str | None,
+    typer.Argument(help="计划文件或计划 id；默认 LIANGSHAN_PLAN，否则计划文件夹中唯一的计划 / the plan file or id."),
 ]
 
 

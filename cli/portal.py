@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,7 +13,7 @@ from rich.table import Table
 from cli.common import fail, out
 from cli.context import Context, actor, exit_refused
 
-PlanOpt = Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")]
 
 extension_app = typer.Typer(help="延期申请：列出、审批 / extension requests: list and decide.", no_args_is_help=True)

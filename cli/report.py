@@ -35,7 +35,7 @@ def report(
     out_file: Annotated[Path | None, typer.Option("--out", help="输出文件（all 时写入 LIANGSHAN_HOME/reports/日期/）")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD，默认今天（北京时间）")] = None,
     year: Annotated[int | None, typer.Option("--year", help="annual 时：年度，默认今年")] = None,
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
+    plan_file: Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
 ) -> None:
     """生成报告：台账（xlsx）、甘特图、指标图、调度会议材料、情况通报、年度总结素材、自评估报告初稿（docx）
     / write a document for the leaders; `all` writes every one into LIANGSHAN_HOME/reports/<date>/."""

@@ -1,7 +1,7 @@
 """Settings from the environment (``LIANGSHAN_*``), apart from the plan, which is data.
 
 A plain dataclass rather than pydantic-settings: importing pydantic-settings costs ~0.25 s, and
-every ``liangshan`` command reads these four values before doing anything else.
+every ``liangshan`` command reads these values before doing anything else.
 """
 
 from __future__ import annotations
@@ -10,10 +10,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["DEFAULT_HOLIDAYS", "DEFAULT_PLAN", "Secret", "Settings", "get_settings"]
+__all__ = ["DEFAULT_HOLIDAYS", "DEFAULT_PLAN", "DEFAULT_PLANS", "Secret", "Settings", "get_settings"]
 
 CONFIG_DIR = Path(__file__).resolve().parent
-DEFAULT_PLAN = CONFIG_DIR / "plans" / "huyi.yaml"
+DEFAULT_PLANS = CONFIG_DIR / "plans"
+DEFAULT_PLAN = DEFAULT_PLANS / "huyi.yaml"
 DEFAULT_HOLIDAYS = CONFIG_DIR / "holidays.yaml"
 
 
@@ -40,6 +41,8 @@ class Settings:
     """Where things are. Every field is read from ``LIANGSHAN_<FIELD>``."""
 
     plan: Path = field(default=DEFAULT_PLAN, metadata={"doc": "The plan file (LIANGSHAN_PLAN)."})
+    plan_set: bool = field(default=False, metadata={"doc": "LIANGSHAN_PLAN is set: that one file is the plan."})
+    plans: Path = field(default=DEFAULT_PLANS, metadata={"doc": "The folder of plans (LIANGSHAN_PLANS)."})
     home: Path = field(default=Path(".liangshan"), metadata={"doc": "SQLite file, evidence and caches (LIANGSHAN_HOME)."})
     db_url: Secret | None = field(default=None, metadata={"doc": "SQLAlchemy URL; unset: SQLite under home."})
     holidays: Path = field(default=DEFAULT_HOLIDAYS, metadata={"doc": "Announced holidays and make-up workdays."})
@@ -50,7 +53,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
-        """Read ``LIANGSHAN_PLAN``, ``_HOME``, ``_DB_URL``, ``_HOLIDAYS``, ``_NOTIFY_CONFIG``, ``_SECRET_KEY``,
+        """Read ``LIANGSHAN_PLAN``, ``_PLANS``, ``_HOME``, ``_DB_URL``, ``_HOLIDAYS``, ``_NOTIFY_CONFIG``, ``_SECRET_KEY``,
         ``_PORTAL_URL`` and ``_UPLOAD_MAX_MB``.
         """
         env = os.environ if environ is None else environ
@@ -60,6 +63,8 @@ class Settings:
         raw_mb = env.get("LIANGSHAN_UPLOAD_MAX_MB", "").strip() or "50"
         return cls(
             plan=Path(env.get("LIANGSHAN_PLAN") or DEFAULT_PLAN),
+            plan_set=bool(env.get("LIANGSHAN_PLAN")),
+            plans=Path(env.get("LIANGSHAN_PLANS") or DEFAULT_PLANS),
             home=Path(env.get("LIANGSHAN_HOME") or ".liangshan"),
             db_url=Secret(url) if url else None,
             holidays=Path(env.get("LIANGSHAN_HOLIDAYS") or DEFAULT_HOLIDAYS),
