@@ -47,6 +47,10 @@ def case_add(
         after = add_case(ctx.sessions, ctx.plan, ctx.home, actor(), request)
     except Refusal as exc:
         exit_refused(exc)
+    if after.get("existing"):
+        out.print(f"已有相同案例，未重复登记 already recorded: 主题 {after['theme']} 《{after['title']}》（{after['year']}）",
+                  markup=False)
+        return
     out.print(f"已登记案例 recorded: 主题 {after['theme']} 《{after['title']}》（{after['year']}），附件 {len(after['files'])} 个",
               markup=False)
 
@@ -74,7 +78,9 @@ def case_import(
         written = add_cases(ctx.sessions, ctx.plan, ctx.home, actor(), requests)
     except Refusal as exc:
         exit_refused(exc)
-    out.print(f"已导入 {len(written)} 个案例 / {len(written)} cases imported", markup=False)
+    again = sum(bool(w.get("existing")) for w in written)
+    out.print(f"已导入 {len(written) - again} 个案例" + (f"，{again} 个此前已导入，未重复登记" if again else "")
+              + f" / {len(written) - again} cases imported" + (f", {again} already there" if again else ""), markup=False)
 
 
 @case_app.command("list")

@@ -90,7 +90,23 @@ def add_cases(sessions: sessionmaker[Session], plan: Plan, home: Path, actor: st
                 raise
             raise Refusal(exc.code, f"第 {n} 个案例：{exc.zh}", f"case #{n}: {exc.en}") from exc
     with sessions.begin() as session:
-        return [write_case(session, plan, actor, theme, request, files) for theme, request, files in checked]
+        return [_same_case(session, plan, theme, request) or write_case(session, plan, actor, theme, request, files)
+                for theme, request, files in checked]
+
+
+def _same_case(session: Session, plan: Plan, theme: str, request: CaseRequest) -> dict[str, Any] | None:
+    """The case already recorded with this theme, year, bureau, title and day (an import run twice), marked
+    ``existing``; None when there is none. A case without a day of its own is always new."""
+    if request.at is None:
+        return None
+    rows = session.scalars(select(CaseRow).where(
+        CaseRow.plan_id == plan.id, CaseRow.theme_id == theme, CaseRow.year == request.year,
+        CaseRow.bureau == request.by, CaseRow.title == request.title.strip()))
+    found = next((r for r in rows if r.happened_at == request.at), None)
+    if found is None:
+        return None
+    return {"id": found.id, "theme": theme, "bureau": found.bureau, "title": found.title, "year": found.year,
+            "at": found.happened_at.isoformat(), "files": [], "existing": True}
 
 
 def write_case(session: Session, plan: Plan, actor: str, theme: str, request: CaseRequest,

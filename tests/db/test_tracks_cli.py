@@ -117,3 +117,17 @@ def test_cases_keep_the_day_they_were_contributed(database: Database, tmp_path: 
     assert [c["title"] for c in listed] == ["涝河治理"]  # the good first row was not written either
     future = run(database, "case", "add", "--theme", "1", "--by", "ndrc", "--title", "未来", "--at", "2999-01-01")
     assert future.exit_code == 2 and "在未来" in future.stderr
+
+
+def test_importing_the_same_cases_twice_records_them_once(database: Database) -> None:
+    """`make run` twice, or an office re-running its import: cases with the same theme, bureau, title and day
+    are recorded once; the second run says so."""
+    from config.settings import DEFAULT_PLAN
+
+    sample = DEFAULT_PLAN.parent.parent / "examples" / "huyi-sample-cases.yaml"
+    first = run(database, "case", "import", str(sample))
+    assert first.exit_code == 0, first.output
+    count = len(json.loads(run(database, "case", "list", "--json").stdout)["cases"])
+    again = run(database, "case", "import", str(sample))
+    assert again.exit_code == 0 and "此前已导入，未重复登记" in again.stdout
+    assert len(json.loads(run(database, "case", "list", "--json").stdout)["cases"]) == count
