@@ -28,9 +28,7 @@ from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
-    from sqlalchemy import Engine
-    from sqlalchemy.orm import Session, sessionmaker
-
+    from db.access import Database
     from db.records import Recorder
 
 __all__ = ["KEY_HELP", "Portal", "PortalConfigError", "PortalError", "create_app", "portal_of", "render"]
@@ -77,12 +75,16 @@ class Portal:
     plan: Plan
     calendar: WorkdayCalendar
     home: Path
-    engine: Engine
-    sessions: sessionmaker[Session]
+    database: Database
     key: str
     max_bytes: int
     secure_cookies: bool
     templates: Environment
+
+    @property
+    def sessions(self) -> Any:
+        """Sessions on the portal's database (for the db/ functions the routes call)."""
+        return self.database.sessions
 
     def now(self) -> datetime:
         """The current moment (UTC); links and sessions expire against it."""
@@ -152,15 +154,13 @@ def _templates() -> Environment:
 
 def _build_portal(settings: Settings) -> Portal:
     """Check the settings and the database, load plan and calendar; raise PortalConfigError saying what to do."""
-    from sqlalchemy.exc import OperationalError
-
     from config.errors import InvalidFile
     from config.holidays import load_calendar
     from config.loader import load_plan
-    from db.engine import database_url, make_engine, make_sessionmaker, redact_url
-    from db.schema import EXPECTED_REVISION, schema_revision
+    from db.access import NotReady, open_ready
 
-    if settings.secret_key is None or len(settings.secret_key.get_secret_value()) < MIN_KEY_LENGTH:
+    key = settings.portal_key()
+    if key is None:
         raise PortalConfigError(KEY_HELP)
     try:
         max_bytes = settings.upload_max_bytes()
@@ -172,22 +172,12 @@ def _build_portal(settings: Settings) -> Portal:
     except InvalidFile as exc:
         raise PortalConfigError("计划文件或放假安排文件有错误，请先运行 liangshan plan validate / "
                                 f"invalid plan or holiday file: {exc}") from exc
-    url = database_url(settings)
-    if url.startswith("sqlite:///") and not Path(url.split("///", 1)[1]).exists():
-        # Do not create an empty database file just to find it empty.
-        raise PortalConfigError(f"数据库 {url} 不存在，请先运行 liangshan init / the database does not exist: run `liangshan init`")
-    engine = make_engine(url)
     try:
-        revision = schema_revision(engine)
-    except OperationalError as exc:
-        engine.dispose()
-        raise PortalConfigError(f"无法连接数据库 {redact_url(url)} / cannot reach the database") from exc
-    if revision != EXPECTED_REVISION:
-        engine.dispose()
-        raise PortalConfigError(f"数据库 {redact_url(url)} 尚未初始化或版本不对（{revision or '空'}），请先运行 liangshan init / "
-                                "the database is not initialised: run `liangshan init`")
-    return Portal(settings=settings, plan=plan, calendar=calendar, home=Path(settings.home).resolve(), engine=engine,
-                  sessions=make_sessionmaker(engine), key=settings.secret_key.get_secret_value(), max_bytes=max_bytes,
+        database = open_ready(settings)
+    except NotReady as exc:
+        raise PortalConfigError(str(exc)) from exc
+    return Portal(settings=settings, plan=plan, calendar=calendar, home=Path(settings.home).resolve(), database=database,
+                  key=key, max_bytes=max_bytes,
                   secure_cookies=bool(settings.portal_url and settings.portal_url.startswith("https://")),
                   templates=_templates())
 

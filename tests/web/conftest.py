@@ -89,4 +89,4 @@ def fixture_site(database: Database) -> Iterator[Site]:
     yield site
     for client in site.clients:
         client.close()
-    site.portal.engine.dispose()
+    site.portal.database.dispose()

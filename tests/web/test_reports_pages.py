@@ -40,3 +40,12 @@ def test_a_bureau_sees_no_documents_and_no_path_escapes(site: Site) -> None:
         response = office.get(path)
         assert response.status_code == 404, path
         assert b"not for download" not in response.content
+
+
+def test_a_stranger_without_a_session_gets_nothing(site: Site) -> None:
+    """No link, no session: 401 for the list and for a file, and the file's bytes never leave."""
+    _folder(site)
+    stranger = site.client()
+    assert stranger.get("/reports").status_code == 401
+    got = stranger.get(f"/reports/2026-11-30/{quote('台账.xlsx')}")
+    assert got.status_code == 401 and b"ledger" not in got.content

@@ -253,5 +253,5 @@ def test_secure_cookie_behind_https(database: Database) -> None:
         response = site.client().get(f"/b/{site.link('eco')}")
         assert response.status_code == 303 and "Secure" in response.headers["set-cookie"]
     finally:
-        site.portal.engine.dispose()
+        site.portal.database.dispose()
     assert KEY not in response.text

@@ -138,7 +138,7 @@ def test_upload_over_the_limit_is_413_and_leaves_no_file(database: Database) -> 
         assert site.counts() == before
         assert before["files"] == 0
     finally:
-        site.portal.engine.dispose()
+        site.portal.database.dispose()
 
 
 def _multipart(token: str, filename: bytes, content: bytes) -> tuple[bytes, dict[str, str]]:
