@@ -210,14 +210,42 @@ def history(
 
 
 def verify(plan_file: PlanOpt = None) -> None:
-    """校验成果档案：重新计算每个文件的哈希，报告缺失或被改动的文件（有问题时退出码 1）/ verify the archive."""
+    """校验成果档案：重新计算每个文件的哈希，按步骤和单位报告缺失或被改动的文件（有问题时退出码 1）/ verify the archive."""
     from db.verify import verify_archive
 
     ctx = Context.ready(plan_file)
     findings, checked = verify_archive(ctx.sessions, ctx.home)
+    plan = ctx.plan
+
+    def step_text(plan_id: str, step_id: str) -> str:
+        step = plan.steps.get(step_id) if plan_id == plan.id else None
+        return f"{step_id}（{step.title}）" if step else (step_id if plan_id == plan.id else f"{plan_id} / {step_id}")
+
+    def bureau_text(bureau: str, by: str) -> str:
+        behalf = f"，{plan.bureau_name(by)}代报" if by != bureau else ""
+        return f"{plan.bureau_name(bureau)}（{bureau}{behalf}）"
+
+    kinds = {"indicator": "指标数值", "case": "典型案例", "project": "项目"}
+    tally: dict[tuple[str, str], list[int]] = {}
     for f in findings:
-        out.print(f"{'缺失 missing' if f.kind == 'missing' else '被改动 altered'}: {f.sha256[:12]}  {f.path}  "
-                  f"（{'、'.join(f.names)}）", markup=False, style="red")
+        what = "缺失 missing" if f.kind == "missing" else "被改动 altered"
+        out.print(f"{what}: {'、'.join(f.names) or '（无文件名）'}  sha256 {f.sha256[:12]}  {f.path}", markup=False,
+                  style="red")
+        for use in f.uses:
+            where = (f"步骤 {step_text(use.plan_id, use.step_id)} · 成果 {use.label}" if use.step_id is not None
+                     else f"{kinds[use.kind]} {use.label}")
+            out.print(f"    {where} · 单位 {bureau_text(use.bureau, use.by)} · 报送时文件名 {use.original_name}",
+                      markup=False)
+            key = (step_text(use.plan_id, use.step_id) if use.step_id is not None else kinds[use.kind],
+                   plan.bureau_name(use.bureau))
+            tally.setdefault(key, [0, 0])[0 if f.kind == "missing" else 1] += 1
+        if not f.uses:
+            out.print("    没有记录引用此文件 / no record cites this file", markup=False)
+    if tally:
+        out.print("按步骤和单位 / by step and bureau:", markup=False)
+    for (where, bureau), (missing, altered) in tally.items():
+        out.print(f"  {where} · {bureau}：缺失 {missing} 个，被改动 {altered} 个 / missing {missing}, altered {altered}",
+                  markup=False)
     out.print(f"已校验 {checked} 个文件，{len(findings)} 个有问题 / {checked} files checked, {len(findings)} problem(s)")
     if findings:
         raise typer.Exit(int(Exit.FINDING))

@@ -1,17 +1,29 @@
-"""The evidence archive: files copied in by content (SHA-256), checked again by ``verify``."""
+"""The evidence archive: files copied in by content (SHA-256), checked again by ``verify``.
+
+The archive is the service user's alone, whatever the umask: every folder of it (``evidence/``, its
+fan-out folders and the spool ``evidence/tmp``) is 0700 and every archived file 0400 (read-only, for the
+owner only), set with an explicit ``chmod``. A file is made read-only before it is renamed into place, so
+it is never in the archive writable; an archive written before this (0755 folders, 0444 files) is
+tightened as files are archived into it.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import mimetypes
 import os
+import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["EvidenceError", "StoredFile", "Upload", "archive_file", "archive_path", "hash_file"]
+__all__ = ["DIR_MODE", "FILE_MODE", "EvidenceError", "StoredFile", "Upload", "archive_file", "archive_path",
+           "hash_file"]
 
 _CHUNK = 1 << 20
+FILE_MODE = 0o400  # an archived file: read-only, for the service user only
+DIR_MODE = 0o700  # a folder of the archive: the service user only
 
 
 class EvidenceError(Exception):
@@ -75,8 +87,9 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
         raise EvidenceError(source, "文件不存在 / file not found")
     if not source.is_file():
         raise EvidenceError(source, "不是普通文件 / not a regular file")
+    _private_dir(home / "evidence")
     spool = home / "evidence" / "tmp"
-    spool.mkdir(parents=True, exist_ok=True)
+    _private_dir(spool)
     digest = hashlib.sha256()
     size = 0
     try:
@@ -91,11 +104,25 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
         raise EvidenceError(source, f"无法读取 / cannot read: {exc.strerror or exc}") from exc
     sha = digest.hexdigest()
     target = archive_path(home, sha)
+    _private_dir(target.parent)
     if target.exists():
         os.unlink(tmp.name)
+        _set_mode(target, FILE_MODE)  # archived before the archive was private: tighten it
     else:
-        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(tmp.name, FILE_MODE)  # read-only before it is in place, never after
         os.replace(tmp.name, target)
-        os.chmod(target, 0o444)  # evidence is read-only once archived
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return StoredFile(sha, size, media_type, name)
+
+
+def _private_dir(path: Path) -> None:
+    """``path`` (and any missing parent) created, and ``path`` itself made 0700 whatever the umask."""
+    path.mkdir(parents=True, exist_ok=True)
+    _set_mode(path, DIR_MODE)
+
+
+def _set_mode(path: Path, mode: int) -> None:
+    """chmod ``path`` to ``mode`` when it differs; a path the service user does not own is left as it is."""
+    with contextlib.suppress(PermissionError):
+        if stat.S_IMODE(path.stat().st_mode) != mode:
+            os.chmod(path, mode)

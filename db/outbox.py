@@ -5,6 +5,25 @@ delivery is tried; a crash after that leaves it pending for the next run, never 
 key is already in the outbox is never written again, so repeated runs and restarts say nothing twice.
 Failures are retried with back-off on later runs; after ``MAX_ATTEMPTS`` the office is told.
 
+Each message is sent at most once, except one in flight when its process dies. Right before it is sent,
+a message is *claimed* in its own committed transaction: one ``UPDATE ... WHERE id = ? AND status IN
+('pending', 'failed') AND next_attempt_at <= now`` that sets ``status = 'pending'`` and pushes
+``next_attempt_at`` to ``now + LEASE``, and counts only if it changed exactly that row. On PostgreSQL the
+second of two such updates waits for the first's row lock and then finds the row no longer due; on SQLite
+writers are serialised (``BEGIN IMMEDIATE``); so two deliveries running at once (the daily run and a
+``liangshan notify retry``) never both take a message. As soon as its send is answered, the message is
+marked sent (or failed, with its back-off) in a commit of its own, before the worker takes the next one.
+
+The claim is a lease, not a lock held by a live process: a process killed mid-send leaves its messages in
+flight ``pending`` with ``next_attempt_at`` at the lease's end, and any run after that takes them again
+(so only those, at most ``_PARALLEL`` of them, may arrive twice). A run right after a crash does *not*
+free them: it cannot tell a dead process's claim from one still sending, and freeing a live claim is a
+duplicate for sure. ``LEASE`` is far longer than one message can take (a WeCom bot's markdown, files and
+@mention, each waiting at most a minute for the bot's 20-a-minute window plus apprise's timeouts), and the
+daily run comes a day later. A result that comes back after its lease ended and another run took the
+message again never undoes that run's work: a message once sent stays sent, and a late failure is
+recorded without touching the new claim.
+
 A message may carry files (the office's weekly digest: the ledger and the Gantt chart), stored as
 paths relative to LIANGSHAN_HOME. Each try resolves them again, keeps only files inside
 ``home/reports``, and sends a file that is gone without it, saying so in the body.
@@ -19,7 +38,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -27,12 +46,13 @@ from core.ladder import Notice
 from core.messages import Draft
 from db.models import DeliveryAttempt, OutboxItem, OutboxMessage, utcnow
 
-__all__ = ["MAX_ATTEMPTS", "MISSING_ATTACHMENT", "DeliveryReport", "Sender", "attachment_paths", "deliver", "enqueue",
+__all__ = ["LEASE", "MAX_ATTEMPTS", "MISSING_ATTACHMENT", "DeliveryReport", "Sender", "attachment_paths", "deliver", "enqueue",
            "known_keys", "list_messages", "relative_attachment", "retry", "unsent"]
 
 MAX_ATTEMPTS = 5
 _BACKOFF = timedelta(minutes=10)
 _PARALLEL = 8  # bureaus are sent to in parallel; each bot keeps its own WeCom rate window
+LEASE = timedelta(minutes=10)  # how long a claimed message is left to the run that claimed it (see above)
 MISSING_ATTACHMENT = "附件未生成"  # said in the body for a stored attachment whose file is gone at send time
 
 
@@ -54,6 +74,7 @@ class DeliveryReport:
     failed: list[int] = field(default_factory=list)
     no_channel: list[int] = field(default_factory=list)
     dead: list[int] = field(default_factory=list)
+    busy: list[int] = field(default_factory=list)  # due, but claimed (or sent) by another delivery first
 
 
 def known_keys(*, session: Session) -> set[str]:
@@ -123,60 +144,89 @@ def deliver(sessions: sessionmaker[Session], send: Sender,
             home: Path | None = None) -> DeliveryReport:
     """Send every message that is due (pending, or failed and past its back-off), bureaus in parallel.
 
-    Attachments are resolved against ``home`` (default: LIANGSHAN_HOME from the settings).
+    Each message is claimed right before it is sent and recorded right after (a commit each); one that
+    another delivery claimed first is left to it (``busy``). Attachments are resolved against ``home``
+    (default: LIANGSHAN_HOME from the settings).
     """
     moment = now or utcnow()
     with sessions() as session:
         due = list(session.scalars(
-            select(OutboxMessage).where(OutboxMessage.status.in_(("pending", "failed")),
-                                        OutboxMessage.next_attempt_at <= moment).order_by(OutboxMessage.id)))
+            select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "failed")),
+                                           OutboxMessage.next_attempt_at <= moment).order_by(OutboxMessage.id)))
     report = DeliveryReport()
 
-    def one(message: OutboxMessage) -> tuple[OutboxMessage, list[Any] | None, str]:
+    def attempt(message: OutboxMessage) -> tuple[list[Any] | None, str]:
         if not has_channel(message.recipient):
-            return message, None, ""
+            return None, ""
         try:
             if not message.attachments:
-                return message, send(message.recipient, message.subject, message.body), ""
+                return send(message.recipient, message.subject, message.body), ""
             files, missing = attachment_paths(_home(home), message.attachments)
             body = message.body
             if missing:
                 body += f"\n\n> {MISSING_ATTACHMENT}：{'、'.join(missing)}"
             if not files:
-                return message, send(message.recipient, message.subject, body), ""
-            return message, send(message.recipient, message.subject, body, files), ""
+                return send(message.recipient, message.subject, body), ""
+            return send(message.recipient, message.subject, body, files), ""
         except Exception as exc:  # a channel that crashes is a failed delivery, recorded and retried
-            return message, [], f"{type(exc).__name__}"
+            return [], f"{type(exc).__name__}"
 
-    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-        outcomes = list(pool.map(one, due))
-    for message, results, error in outcomes:
-        status = _record(sessions, message.id, results, error, moment)
-        getattr(report, status).append(message.id)
+    def one(message_id: int) -> str:
+        message = _claim(sessions, message_id, moment)
+        if message is None:
+            return "busy"
+        results, error = attempt(message)
+        status = _record(sessions, message_id, results, error, moment, moment + LEASE)
         if status == "dead" and tell_office is not None:
             tell_office(message, "多次发送失败")
         if status == "no_channel" and tell_office is not None:
             tell_office(message, "没有配置通知渠道")
+        return status
+
+    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+        for message_id, status in zip(due, pool.map(one, due), strict=True):
+            getattr(report, status).append(message_id)
     return report
 
 
-def _record(sessions: sessionmaker[Session], message_id: int, results: list[Any] | None, error: str,
-            moment: datetime) -> str:
+def _claim(sessions: sessionmaker[Session], message_id: int, moment: datetime) -> OutboxMessage | None:
+    """Take the message for this run until ``moment + LEASE`` (committed), as it is now; None when it is not
+    due any more: another delivery claimed or sent it first."""
     with sessions.begin() as session:
-        message = session.get(OutboxMessage, message_id)
+        taken = session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status.in_(("pending", "failed")),
+                   OutboxMessage.next_attempt_at <= moment)
+            .values(status="pending", next_attempt_at=moment + LEASE)
+            .execution_options(synchronize_session=False))
+        if taken.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        return session.get(OutboxMessage, message_id)
+
+
+def _record(sessions: sessionmaker[Session], message_id: int, results: list[Any] | None, error: str,
+            moment: datetime, claimed_until: datetime) -> str:
+    with sessions.begin() as session:
+        message = session.get(OutboxMessage, message_id, with_for_update=True)
         assert message is not None
         message.attempts += 1
+        # Ours unless the lease ended and another run took the message (its claim ends later) or sent it.
+        ours = message.status == "pending" and message.next_attempt_at <= claimed_until
         if results is None:
-            message.status = "no_channel"  # kept, not dropped: it goes out once a channel is configured
-            message.last_error = "没有配置通知渠道 / no channel for this recipient"
             session.add(DeliveryAttempt(message_id=message_id, at=moment, ok=False, results=[]))
+            if ours:
+                message.status = "no_channel"  # kept, not dropped: it goes out once a channel is configured
+                message.last_error = "没有配置通知渠道 / no channel for this recipient"
             return "no_channel"
         ok = bool(results) and all(r.ok for r in results)
         session.add(DeliveryAttempt(message_id=message_id, at=moment, ok=ok,
                                     results=[f"{r.service}: {'ok' if r.ok else 'failed'}" for r in results]))
         if ok:
-            message.status, message.sent_at, message.last_error = "sent", moment, ""
+            if message.status != "sent":  # sent already: a run that took it after our lease ended was first
+                message.status, message.sent_at, message.last_error = "sent", moment, ""
             return "sent"
+        if not ours:
+            return "failed"  # recorded as an attempt; the run that holds the message now decides what follows
         message.last_error = error or "; ".join(f"{r.service}: failed" for r in results if not r.ok)
         if message.attempts >= MAX_ATTEMPTS:
             message.status = "dead"
