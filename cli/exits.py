@@ -14,3 +14,4 @@ class Exit(IntEnum):
     FINDING = 1  # the command worked and found something wrong (e.g. verify, overdue)
     BAD_INPUT = 2  # the input (plan file, events file, arguments) is wrong; nothing was written
     FORBIDDEN = 3  # the input is well formed but the rules refuse it (e.g. not the step's owner)
+    RUN_FAILED = 4  # a Prefect run itself failed or crashed (not a late plan: that is a finding)

@@ -28,6 +28,7 @@ class MaskLinks(logging.Filter):
 def web(
     host: str = typer.Option("127.0.0.1", "--host", help="监听地址 / address to listen on (behind nginx: 127.0.0.1)"),
     port: int = typer.Option(8700, "--port", help="端口 / port"),
+    plan: str | None = typer.Option(None, "--plan", help="计划 id 或文件；多个计划时每个计划一个报送入口 / one portal per plan"),
 ) -> None:
     """运行报送入口（各单位上传材料、签收、申请延期；办公室审核）/ serve the bureaus' portal."""
     import uvicorn
@@ -35,7 +36,7 @@ def web(
     from web.app import PortalConfigError, create_app
 
     try:
-        app = create_app()
+        app = create_app(plan=plan)
     except PortalConfigError as exc:
         err.print(str(exc), markup=False, style="red")
         raise typer.Exit(2) from None

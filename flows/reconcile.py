@@ -15,6 +15,7 @@ from tasks.artifacts import publish_board
 from tasks.documents import write_reports
 from tasks.gates import sync_gates
 from tasks.notify import notify_bureaus
+from tasks.portfolio import publish_portfolio
 from tasks.snapshot import load_snapshot
 from tasks.steps import report_step
 
@@ -53,11 +54,12 @@ def phase_run(steps: list[dict[str, Any]]) -> State:
 
 
 def _run_name() -> str:
-    """``重算：截至 2024-04-23`` — the run's name in the UI says which day it judged."""
+    """``重算 huyi-two-mountains：截至 2024-04-23`` — the run's name in the UI says which plan and day it judged."""
     from prefect.runtime import flow_run
 
     as_of = flow_run.parameters.get("as_of")
-    return f"重算：截至 {as_of or _today()}"
+    plan = flow_run.parameters.get("plan")
+    return f"重算{' ' + plan if plan else ''}：截至 {as_of or _today()}"
 
 
 def _today() -> date:
@@ -66,41 +68,53 @@ def _today() -> date:
 
 @flow(name="reconcile", flow_run_name=_run_name,
       description="按计划和报送记录重算每个步骤的状态，发布看板，维护待报送闸门，每周生成台账和报告。")
-def reconcile(as_of: date | None = None) -> State:
-    """Recompute every step from plan and facts; publish the board; keep one gate per step owed."""
+def reconcile(as_of: date | None = None, plan: str | None = None) -> State:
+    """Recompute every step from plan and facts; publish the board; keep one gate per step owed.
+
+    A late plan is not a broken run: the run ends Completed, named ``N项逾期`` (its overdue phases and
+    steps are red below it), so that Failed and Crashed mean the run itself failed (an exception, a lost
+    database, a killed process) and alerts can aim at them.
+
+    Args:
+        as_of: 截至日期（不填即今天，北京时间）
+        plan: 计划 id（不填即默认计划）
+    """
     logger = get_run_logger()
     day = as_of or _today()
-    snap = load_snapshot(day)
-    plan, board = snap.plan, snap.board
+    snap = load_snapshot(day, plan)
+    the_plan, board = snap.plan, snap.board
     for notice in snap.calendar_notices:
         logger.warning(notice)
     if not snap.workday:
         logger.info("%s 不是工作日：只更新看板，不发送通知", day)
-    for group in plan.groups:
-        shown = shown_steps(plan, board, group.id, day)
+    for group in the_plan.groups:
+        shown = shown_steps(the_plan, board, group.id, day)
         if not shown:
             continue
         steps = [{
             "id": sid,
-            "title": plan.steps[sid].title,
-            "depends_on": list(plan.steps[sid].depends_on),
+            "title": the_plan.steps[sid].title,
+            "depends_on": list(the_plan.steps[sid].depends_on),
             "status": board.steps[sid].status,
-            "message": step_message(plan, board.steps[sid]),
+            "message": step_message(the_plan, board.steps[sid]),
         } for sid in shown]
         phase_run.with_options(name=group.title, flow_run_name=group.title)(steps, return_state=True)
     publish_board(snap)
+    publish_portfolio(day)
     gates = sync_gates(snap)
     documents = write_reports(snap)  # before the notifications: the week's digest attaches the ledger and Gantt
     notified = notify_bureaus(snap)
+    overdue = sum(st.status == "overdue" for st in board.steps.values())
     report = {
+        "plan": the_plan.id,
         "as_of": day.isoformat(),
+        "overdue": overdue,
         "workday": snap.workday,
         "steps": {sid: state_name(st) for sid, st in board.steps.items()},
         "gates": gates,
         "documents": documents,
         "notifications": notified,
     }
-    overdue = sum(st.status == "overdue" for st in board.steps.values())
     if overdue:
-        return Failed(name=f"{overdue}项逾期", message=f"截至 {day}，{overdue} 个步骤逾期", data=report)
+        return Completed(name=f"{overdue}项逾期", message=f"截至 {day}，{overdue} 个步骤逾期", data=report)
     return Completed(name="全部按期", message=f"截至 {day}，没有逾期的步骤", data=report)

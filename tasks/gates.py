@@ -18,13 +18,13 @@ from prefect.exceptions import ObjectNotFound
 from prefect.states import Cancelled
 
 from core.choices import checkin_step_ids, parse_id, step_labels
+from core.deployments import deployment_name
 from core.plan import Plan
 from core.status import Board
 from tasks.snapshot import Snapshot
 
-__all__ = ["GATE_DEPLOYMENT", "gate_run_name", "live_gates", "sync_gates", "wanted_gates"]
+__all__ = ["gate_run_name", "live_gates", "sync_gates", "wanted_gates"]
 
-GATE_DEPLOYMENT = "gate/gate"
 _AWAITING = {"open", "due_soon", "returned", "overdue"}
 _LIVE = [StateType.SCHEDULED, StateType.PENDING, StateType.RUNNING, StateType.PAUSED]
 
@@ -58,9 +58,10 @@ def sync_gates(snap: Snapshot) -> dict[str, Any]:
 
     logger = get_run_logger()
     plan = snap.plan
+    name = deployment_name("gate", plan.id)
     with get_client(sync_client=True) as client:
         try:
-            deployment = client.read_deployment_by_name(GATE_DEPLOYMENT)
+            deployment = client.read_deployment_by_name(name)
         except ObjectNotFound:
             logger.info("没有服务中的 gate 部署（如在临时 API 上运行）：未保留待报送闸门 / kept no gates")
             return {"kept": False, "created": [], "cancelled": [], "live": []}
@@ -78,7 +79,7 @@ def sync_gates(snap: Snapshot) -> dict[str, Any]:
             if live.get(sid):
                 continue
             run: Any = run_deployment(
-                GATE_DEPLOYMENT, parameters={"step": labels[sid]}, timeout=0, flow_run_name=gate_run_name(plan, sid),
+                name, parameters={"step": labels[sid], "plan": plan.id}, timeout=0, flow_run_name=gate_run_name(plan, sid),
                 idempotency_key=f"{plan.id}:{sid}:{snap.events_per_step.get(sid, 0)}", as_subflow=False,
             )
             created.append(sid)

@@ -22,11 +22,12 @@ FORM_LINKS_ONLY = ("表单的附件一栏只接受链接（http:// 或 https://�
 
 
 @contextmanager
-def make_recorder(actor: str) -> Iterator[Any]:
-    """A Recorder on the configured plan, calendar and database; its engine is disposed afterwards,
-    so a long-running `liangshan serve` does not gather connection pools, one per form run."""
+def make_recorder(actor: str, plan_id: str | None = None) -> Iterator[Any]:
+    """A Recorder on the plan (an id, or the default plan), calendar and database; its engine is disposed
+    afterwards, so a long-running `liangshan serve` does not gather connection pools, one per form run."""
     from config.holidays import load_calendar
     from config.loader import load_plan
+    from config.plans import choose_plan
     from config.settings import get_settings
     from db.engine import database_url, make_engine, make_sessionmaker
     from db.records import Recorder
@@ -34,7 +35,7 @@ def make_recorder(actor: str) -> Iterator[Any]:
     settings = get_settings()
     engine = make_engine(database_url(settings))
     try:
-        yield Recorder(make_sessionmaker(engine), load_plan(settings.plan), load_calendar(settings.holidays),
+        yield Recorder(make_sessionmaker(engine), load_plan(choose_plan(plan_id, settings)), load_calendar(settings.holidays),
                        Path(settings.home).resolve(), actor)
     finally:
         engine.dispose()
@@ -66,7 +67,8 @@ def evidence_links(evidence: str) -> list[str] | None:
 
 @task(name="record_checkin", task_run_name="登记报送：{step_id}")
 def record_checkin(step_id: str, by: str, deliverables: list[str], note: str = "", evidence: str = "",
-                   at: date | None = None, on_behalf_of: str | None = None, actor: str = "prefect-ui") -> State:
+                   at: date | None = None, on_behalf_of: str | None = None, actor: str = "prefect-ui",
+                   plan_id: str | None = None) -> State:
     """Record a check-in; a refusal ends Failed with the CLI's message and exit reason.
 
     ``evidence`` takes links only: a form never reads a path on the server (whoever opens the Prefect
@@ -82,7 +84,7 @@ def record_checkin(step_id: str, by: str, deliverables: list[str], note: str = "
         note = f"{note}\n附件链接：{' '.join(links)}".strip()
     request = CheckInRequest(step_id, by, tuple(deliverables), (), note, _moment(at), on_behalf_of)
     try:
-        with make_recorder(actor) as recorder:
+        with make_recorder(actor, plan_id) as recorder:
             outcome = recorder.checkin(request)
     except Refusal as exc:
         return _refused(exc)
@@ -92,26 +94,29 @@ def record_checkin(step_id: str, by: str, deliverables: list[str], note: str = "
 
 @task(name="record_review", task_run_name="登记审核：{step_id}")
 def record_review(step_id: str, by: str, decision: str, reason: str = "", resubmit_by: date | None = None,
-                  deliverables: list[str] | None = None, actor: str = "prefect-ui") -> State:
+                  deliverables: list[str] | None = None, actor: str = "prefect-ui", plan_id: str | None = None) -> State:
     """Record the office's review; a refusal ends Failed with the CLI's message and exit reason."""
     from db.records import Refusal, ReviewRequest
 
     request = ReviewRequest(step_id, by, decision, reason, resubmit_by, tuple(deliverables or ()))
     try:
-        with make_recorder(actor) as recorder:
+        with make_recorder(actor, plan_id) as recorder:
             outcome = recorder.review(request)
     except Refusal as exc:
         return _refused(exc)
     return Completed(name="已登记", message=f"{step_id}：{decision}", data={"created": len(outcome.created)})
 
 
-def trigger_reconcile() -> str | None:
-    """Ask for a reconcile run now, when the reconcile deployment is served; its run id, or None."""
+def trigger_reconcile(plan_id: str) -> str | None:
+    """Ask for a reconcile run of the plan now, when its deployment is served; its run id, or None."""
     from prefect.deployments import run_deployment
     from prefect.exceptions import ObjectNotFound
 
+    from core.deployments import deployment_name
+
     try:
-        run: Any = run_deployment("reconcile/reconcile", timeout=0, as_subflow=False)
+        run: Any = run_deployment(deployment_name("reconcile", plan_id), timeout=0, as_subflow=False,
+                                  parameters={"plan": plan_id})
     except ObjectNotFound:
         return None
     return str(run.id)

@@ -37,10 +37,12 @@ class Snapshot:
         return sum(self.events_per_step.values())
 
 
-def snapshot(as_of: date) -> Snapshot:
-    """Plan from LIANGSHAN_PLAN, facts from the database (none before `liangshan init`), the board."""
+def snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
+    """The plan (an id of LIANGSHAN_PLANS, else LIANGSHAN_PLAN or the folder's only plan), its facts from
+    the database (none before `liangshan init`), and the board."""
     from config.holidays import load_calendar
     from config.loader import load_plan
+    from config.plans import choose_plan
     from config.settings import get_settings
     from core.events import Facts
     from core.status import Engine
@@ -49,7 +51,7 @@ def snapshot(as_of: date) -> Snapshot:
     from db.schema import EXPECTED_REVISION, schema_revision
 
     settings = get_settings()
-    plan = load_plan(settings.plan)
+    plan = load_plan(choose_plan(plan_id, settings))
     calendar: WorkdayCalendar = load_calendar(settings.holidays)
     engine = make_engine(database_url(settings))
     try:
@@ -77,6 +79,6 @@ def snapshot(as_of: date) -> Snapshot:
 
 
 @task(name="load_snapshot", task_run_name="载入计划和报送记录")
-def load_snapshot(as_of: date) -> Snapshot:
+def load_snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
     """Load plan and facts once and evaluate every step."""
-    return snapshot(as_of)
+    return snapshot(as_of, plan_id)

@@ -152,11 +152,16 @@ def _templates() -> Environment:
     return env
 
 
-def _build_portal(settings: Settings) -> Portal:
-    """Check the settings and the database, load plan and calendar; raise PortalConfigError saying what to do."""
+def _build_portal(settings: Settings, plan_choice: str | None = None) -> Portal:
+    """Check the settings and the database, load plan and calendar; raise PortalConfigError saying what to do.
+
+    A portal serves one plan (``plan_choice``: an id or a file; else LIANGSHAN_PLAN or the folder's only
+    plan) and takes only that plan's links: a link names its plan, and another plan's is refused.
+    """
     from config.errors import InvalidFile
     from config.holidays import load_calendar
     from config.loader import load_plan
+    from config.plans import PlanChoiceError, choose_plan
     from db.access import NotReady, open_ready
 
     key = settings.portal_key()
@@ -167,7 +172,11 @@ def _build_portal(settings: Settings) -> Portal:
     except ValueError as exc:
         raise PortalConfigError(str(exc)) from exc
     try:
-        plan = load_plan(settings.plan)
+        plan_file = choose_plan(plan_choice, settings)
+    except PlanChoiceError as exc:
+        raise PortalConfigError(str(exc)) from exc
+    try:
+        plan = load_plan(plan_file)
         calendar = load_calendar(settings.holidays)
     except InvalidFile as exc:
         raise PortalConfigError("计划文件或放假安排文件有错误，请先运行 liangshan plan validate / "
@@ -182,8 +191,9 @@ def _build_portal(settings: Settings) -> Portal:
                   templates=_templates())
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The portal app for ``settings`` (default: the environment's).
+def create_app(settings: Settings | None = None, plan: str | None = None) -> FastAPI:
+    """The portal app for ``settings`` (default: the environment's) and one plan (an id or a file; default
+    LIANGSHAN_PLAN, else the folder's only plan).
 
     Raises:
         PortalConfigError: no secret key (or too short), a bad upload limit, an unreadable plan, or a
@@ -192,7 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     from web.routes import actions, pages
     from web.uploads import BodyLimit
 
-    portal = _build_portal(settings or get_settings())
+    portal = _build_portal(settings or get_settings(), plan)
     app = FastAPI(title="两山 报送入口", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
     app.include_router(pages.router)

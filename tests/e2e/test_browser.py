@@ -83,7 +83,7 @@ def test_checkin_form_offers_chinese_step_names(live: Live, page: Any) -> None:
     Chinese field labels."""
     ARTIFACTS.mkdir(exist_ok=True)
     base = live.url.removesuffix("/api")
-    page.goto(f"{base}/deployments/deployment/{_deployment_id(live, 'checkin/checkin')}/run", wait_until="networkidle")
+    page.goto(f"{base}/deployments/deployment/{_deployment_id(live, 'checkin/huyi-two-mountains')}/run", wait_until="networkidle")
     # Open the step drop-down (the first field of the one parameter, ``form``): its options are the plan's steps
     # by Chinese title.
     step_field = page.locator(".schema-form-property").first.locator("button.p-select-button__control").first

@@ -60,11 +60,11 @@ def _history(live: Live) -> list[dict[str, Any]]:
 
 def test_forms_gates_and_board_on_a_real_server(live: Live) -> None:
     """The office's day: a refused form, a recorded form, gates opened, one resumed, one closed by the CLI."""
-    refused = _run(live, "checkin/checkin", {"form": {"step": COMMISSION, "bureau": ECO}})
+    refused = _run(live, "checkin/huyi-two-mountains", {"form": {"step": COMMISSION, "bureau": ECO}})
     assert refused.state.is_failed() and refused.state.name == "未登记" and refused.name == f"报送：{COMMISSION}"
     assert "mobilize.work-plan" in refused.state.message and "退出码 3" in refused.state.message
 
-    done = _run(live, "checkin/checkin", {"form": {"step": WORK_PLAN, "bureau": ECO, "note": "界面报送", "at": "",
+    done = _run(live, "checkin/huyi-two-mountains", {"form": {"step": WORK_PLAN, "bureau": ECO, "note": "界面报送", "at": "",
                                                    "on_behalf_of": ""}})
     assert done.state.is_completed() and done.state.name == "已登记", done.state.message
     assert [e["entity_id"] for e in _history(live) if e["action"] == "checkin"] == [
