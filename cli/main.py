@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from cli import adopt, board, facts, indicators, library, meeting, notify, plan, plans, portal, report, run, web
+from cli import adopt, backup, board, facts, indicators, library, meeting, notify, plan, plans, portal, report, run, web
 
 app = typer.Typer(
     name="liangshan",
@@ -28,6 +28,8 @@ app.command("review")(facts.review)
 app.command("import")(facts.import_events)
 app.command("history")(facts.history)
 app.command("verify")(facts.verify)
+app.command("backup")(backup.backup)
+app.command("restore")(backup.restore)
 app.add_typer(notify.app, name="notify")
 app.add_typer(indicators.app, name="indicator")
 app.add_typer(library.case_app, name="case")
@@ -41,6 +43,7 @@ app.command("report")(report.report)
 app.command("web")(web.web)
 app.command("tick")(run.tick)
 app.command("serve")(run.serve)
+app.command("deploy")(run.deploy)
 app.command("adopt")(adopt.adopt)
 
 
