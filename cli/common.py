@@ -90,13 +90,28 @@ def parse_when(raw: object, where: str) -> datetime | None:
 
 
 def read_rows(path: Path, key: str) -> list[dict[str, Any]]:
-    """The list under ``key`` in a YAML import file, or exit 2 naming the file and what is wrong."""
+    """The list under ``key`` in a YAML import file, or exit 2 naming the file and what is wrong.
+
+    The file is read as every input file is (:mod:`config.safe_yaml`): too big, not UTF-8 text, an
+    alias bomb or nesting too deep is refused with the file and line, before anything is built.
+    """
     import yaml
 
+    from config.safe_yaml import UnsafeInput, guarded_load, read_text
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        fail(f"{path}: 无法读取 / cannot read: {exc}")
+        data = guarded_load(read_text(path)) or {}
+    except OSError as exc:
+        fail(f"{path}: 无法读取 / cannot read: {exc.strerror or exc}")
+    except UnsafeInput as exc:
+        print_problems([exc.problem(path)])
+        fail(f"{path}: 文件被拒绝，未导入任何内容 / the file is refused; nothing was imported")
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else f"{path}:1:1"
+        fail(f"{where}: YAML 语法错误 / YAML syntax error: {exc.problem or exc}")
+    except (yaml.YAMLError, ValueError) as exc:
+        fail(f"{path}: YAML 语法错误 / YAML syntax error: {exc}")
     rows = data.get(key) if isinstance(data, dict) else None
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         fail(f"{path}: 应有 {key}: 列表，每项一个映射 / expected a list of mappings under {key!r}")

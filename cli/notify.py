@@ -9,7 +9,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli.common import fail, out
+from cli.common import fail, out, print_problems
 from cli.context import Context
 from cli.exits import Exit
 
@@ -58,6 +58,31 @@ def print_preview(messages: list[dict[str, Any]], with_body: bool) -> None:
     out.print(table)
 
 
+def _notifier() -> Any:
+    """The configured notifier; exit 2 when none is configured or its channels file is refused (nothing is sent).
+
+    The file is checked before Prefect is imported (seconds on a cold start), so a refusal is said at once.
+    """
+    from config.errors import InvalidFile
+    from config.settings import get_settings
+    from tasks.notifier import check_channels
+
+    config = get_settings().notify_config
+    if config is None:
+        fail("未设置 LIANGSHAN_NOTIFY_CONFIG（apprise 配置文件）/ no notification channels are configured")
+    try:
+        check_channels(config)
+        from tasks.notify import notifier_from_settings
+
+        notifier = notifier_from_settings()
+    except InvalidFile as exc:
+        print_problems(exc.problems)
+        fail("通知渠道文件（LIANGSHAN_NOTIFY_CONFIG）有错误，未发送任何通知 / the channels file is refused; nothing was sent")
+    if notifier is None:
+        fail("未设置 LIANGSHAN_NOTIFY_CONFIG（apprise 配置文件）/ no notification channels are configured")
+    return notifier
+
+
 @app.command("list")
 def list_outbox(
     pending: Annotated[bool, typer.Option("--pending", help="只看待发送的 / only pending.")] = False,
@@ -92,12 +117,10 @@ def list_outbox(
 def retry(plan_file: PlanOpt = None) -> None:
     """重发：把失败或无渠道的通知重新排队并立即发送 / retry failed messages now."""
     from db import outbox
-    from tasks.notify import notifier_from_settings, portal_sender
+    from tasks.notify import portal_sender
 
     ctx = Context.ready(plan_file)
-    notifier = notifier_from_settings()
-    if notifier is None:
-        fail("未设置 LIANGSHAN_NOTIFY_CONFIG（apprise 配置文件）/ no notification channels are configured")
+    notifier = _notifier()
     again = outbox.retry(ctx.sessions)
     send, _ = portal_sender(ctx.plan, ctx.sessions, notifier)  # each bureau's link is made as its message goes out
     report = outbox.deliver(ctx.sessions, send, lambda r: bool(notifier.channels(r)))
@@ -113,14 +136,10 @@ def test(
     plan_file: PlanOpt = None,
 ) -> None:
     """测试：向某单位的通知渠道发一条测试消息并报告每个渠道的结果 / send a test message to one bureau."""
-    from tasks.notify import notifier_from_settings
-
     ctx = Context(plan_file)
     if bureau not in ctx.plan.bureaus:
         fail(f"未知的单位“{bureau}”；可选：{', '.join(ctx.plan.bureaus)} / unknown bureau")
-    notifier = notifier_from_settings()
-    if notifier is None:
-        fail("未设置 LIANGSHAN_NOTIFY_CONFIG（apprise 配置文件）/ no notification channels are configured")
+    notifier = _notifier()
     if not notifier.channels(bureau):
         out.print(f"{ctx.plan.bureau_name(bureau)}（{bureau}）没有配置通知渠道 / no channel", markup=False)
         raise typer.Exit(int(Exit.FINDING))

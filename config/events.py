@@ -36,6 +36,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from config.errors import FileProblem, InvalidFile
+from config.safe_yaml import UnsafeInput, read_text
 from config.yamlpos import Located, YamlSyntaxError, load_located
 from core.collect import Case, Contribution, Value, collected_events, contribution_problems
 from core.events import SHANGHAI, Ack, CheckIn, EventProblem, Extension, Fact, Review, check_fact
@@ -181,16 +182,19 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
     ``indicator record`` and ``case add`` refuse one; ``status`` and ``simulate`` read planned futures too.
 
     Raises:
-        InvalidFile: the file is unreadable, not YAML, of the wrong shape, or an event breaks the
+        InvalidFile: the file is unreadable, too big, not UTF-8 text, not YAML (or an alias bomb, or
+            nested too deep: see :mod:`config.safe_yaml`), of the wrong shape, or an event breaks the
             plan's rules (unknown step, bureau, deliverable, indicator or theme, a date that is not a
             date, an event before the plan starts, a value or case its command would refuse); every
             problem is listed with its line.
     """
     file = str(path)
     try:
-        located = load_located(Path(path).read_text(encoding="utf-8"))
+        located = load_located(read_text(path))
     except OSError as exc:
         raise InvalidFile([_problem(file, 1, 1, "", f"无法读取事件文件：{exc.strerror}", f"cannot read: {exc}")]) from exc
+    except UnsafeInput as exc:
+        raise InvalidFile([exc.problem(file)]) from exc
     except YamlSyntaxError as exc:
         raise InvalidFile([_problem(file, exc.position.line, exc.position.column, "", f"YAML 语法错误：{exc}",
                                     "YAML syntax error")]) from exc

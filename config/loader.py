@@ -12,6 +12,7 @@ import pickle
 from pathlib import Path
 
 from config.errors import FileProblem, InvalidFile
+from config.safe_yaml import UnsafeInput, read_text
 from config.yamlpos import YamlSyntaxError, load_located
 from core.plan import Plan
 
@@ -41,8 +42,8 @@ def load_plan_cached(path: str | Path, cache_dir: Path) -> tuple[Plan | None, li
     use the cache).
     """
     try:
-        raw = Path(path).read_bytes()
-    except OSError:
+        raw = read_text(path).encode("utf-8")  # the file's own bytes: it decoded as UTF-8
+    except (OSError, UnsafeInput):
         return check_plan(path)
     key = hashlib.sha256(raw + _code_fingerprint()).hexdigest()
     cached = cache_dir / f"plan-{key[:32]}.pickle"
@@ -79,24 +80,27 @@ def check_plan(path: str | Path) -> tuple[Plan | None, list[FileProblem]]:
     """Validate a plan file, returning the plan (None on any error) and every problem found."""
     file = str(path)
     try:
-        raw = Path(path).read_bytes()
-        text = raw.decode("utf-8")
+        text = read_text(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         return None, [_problem(file, 1, 1, "", f"无法读取计划文件：{reason}", f"cannot read the plan file: {reason}",
                                "检查路径，或设置 LIANGSHAN_PLAN / check the path or set LIANGSHAN_PLAN")]
-    except UnicodeDecodeError as exc:
-        return None, [_problem(file, 1, 1, "", "计划文件不是 UTF-8 编码", f"not UTF-8: {exc.reason}",
-                               "以 UTF-8 保存文件 / save the file as UTF-8")]
+    except UnsafeInput as exc:
+        return None, [exc.problem(file)]
     try:
         located = load_located(text)
     except YamlSyntaxError as exc:
         pos = exc.position
         return None, [_problem(file, pos.line, pos.column, "", f"YAML 语法错误：{exc}", "YAML syntax error",
                                "修正该行的缩进或引号 / fix the indentation or quoting on that line")]
+    except UnsafeInput as exc:
+        return None, [exc.problem(file)]
+    if located.data is None:
+        return None, [_problem(file, 1, 1, "", "计划文件是空的", "the plan file is empty",
+                               "参照 config/plans/huyi.yaml 填写 plan、bureaus、phases 等 / see config/plans/huyi.yaml")]
     from config.compile import compile_plan  # pydantic and the schema: only when the cache misses
 
-    return compile_plan(file, located, hashlib.sha256(raw).hexdigest())
+    return compile_plan(file, located, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
 
 def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix: str = "",

@@ -69,9 +69,11 @@ def _parse(text: str) -> tuple[str | None, str | None]:
     """Fallback for a ``plan:`` block written another way (flow style): YAML, still without compiling."""
     import yaml
 
+    from config.safe_yaml import UnsafeInput, guarded_load
+
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError:
+        data = guarded_load(text)
+    except (yaml.YAMLError, UnsafeInput, ValueError):
         return None, None
     block = data.get("plan") if isinstance(data, dict) else None
     if not isinstance(block, dict):
@@ -81,16 +83,22 @@ def _parse(text: str) -> tuple[str | None, str | None]:
 
 
 def plan_header(path: Path) -> tuple[str | None, str | None]:
-    """A plan file's declared id and title, read cheaply and cached while the file is unchanged."""
+    """A plan file's declared id and title, read cheaply and cached while the file is unchanged.
+
+    (None, None) when they cannot be read: the file is missing, too big, not UTF-8 text or hostile
+    YAML (see :mod:`config.safe_yaml`); compiling the plan then says what is wrong with it.
+    """
+    from config.safe_yaml import UnsafeInput, read_text
+
     try:
         stat = path.stat()
         key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
         if key not in _cache:
-            text = path.read_text(encoding="utf-8")
+            text = read_text(path)
             pid, title = _scan(text)
             _cache[key] = (pid, title) if pid else _parse(text)
         return _cache[key]
-    except (OSError, UnicodeDecodeError):
+    except (OSError, UnsafeInput):
         return None, None
 
 

@@ -1,4 +1,8 @@
-"""Read YAML and remember where every value stands, so errors can name the line and column."""
+"""Read YAML and remember where every value stands, so errors can name the line and column.
+
+The loader is :class:`config.safe_yaml.GuardedLoader`: deep nesting and alias bombs are refused
+(:class:`config.safe_yaml.UnsafeInput`) before the position index or any value is built.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from config.safe_yaml import GuardedLoader
 
 __all__ = ["Located", "Position", "YamlSyntaxError", "load_located"]
 
@@ -51,8 +57,8 @@ class Located:
         return ()
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that leaves dates as text: our own parsers read them and name the bad ones."""
+class _Loader(GuardedLoader):
+    """Guarded SafeLoader that leaves dates as text: our own parsers read them and name the bad ones."""
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -69,8 +75,10 @@ def load_located(text: str) -> Located:
     """Parse YAML text into plain data and a map of positions.
 
     Raises:
-        YamlSyntaxError: malformed YAML, or a mapping that repeats a key (PyYAML would
-            silently keep the last one, hiding a mistake in the plan).
+        YamlSyntaxError: malformed YAML, a mapping that repeats a key (PyYAML would silently keep
+            the last one, hiding a mistake in the plan) or has a list or mapping as a key, or a value
+            whose explicit tag does not fit it (``!!int abc``).
+        UnsafeInput: nesting or aliases beyond the bounds of :mod:`config.safe_yaml`.
     """
     loader = _Loader(text)
     try:
@@ -84,6 +92,8 @@ def load_located(text: str) -> Located:
         mark = exc.problem_mark or exc.context_mark
         position = _mark(mark) if mark else Position(1, 1)
         raise YamlSyntaxError(f"{exc.problem or exc}", position) from exc
+    except yaml.YAMLError as exc:  # the reader's own refusals carry no mark (read_text catches them first)
+        raise YamlSyntaxError(str(exc), Position(1, 1)) from exc
     finally:
         loader.dispose()
     return located
@@ -94,8 +104,10 @@ def _index(loader: _Loader, node: yaml.Node, path: Path, out: dict[Path, Positio
     if isinstance(node, yaml.MappingNode):
         seen: dict[Any, Position] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
             here = _mark(key_node.start_mark)
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlSyntaxError("键应为文字，不能是列表或映射 / a key must be text, not a list or mapping", here)
+            key = loader.construct_object(key_node, deep=True)
             if key in seen:
                 first = seen[key]
                 raise YamlSyntaxError(

@@ -22,7 +22,7 @@ from typing import Literal
 from core.events import SHANGHAI, CheckIn, EventProblem
 from core.plan import Plan
 
-__all__ = ["Case", "Collected", "Contribution", "Value", "case_problems", "collected", "collected_events",
+__all__ = ["CASE_TITLE_MAX", "Case", "Collected", "Contribution", "Value", "case_problems", "collected", "collected_events",
            "contribution_problems", "plan_years", "value_problems"]
 
 
@@ -123,6 +123,9 @@ def value_problems(plan: Plan, indicator_id: str, year: int, value: float, by: s
     return problems
 
 
+CASE_TITLE_MAX = 500  # the database column's width (PostgreSQL refuses a longer title)
+
+
 def case_problems(plan: Plan, theme_id: str, by: str, title: str, year: int) -> list[EventProblem]:
     """Why the plan refuses this typical case, most basic first; empty when it may be recorded.
 
@@ -148,6 +151,9 @@ def case_problems(plan: Plan, theme_id: str, by: str, title: str, year: int) -> 
                                      f"year {year} is outside the plan"))
     if not title.strip():
         problems.append(EventProblem("title", "案例必须有标题（--title）", "a case needs a title"))
+    elif len(title.strip()) > CASE_TITLE_MAX:
+        problems.append(EventProblem("title", f"案例标题超过 {CASE_TITLE_MAX} 字，请精简（正文写在简介中）",
+                                     f"a case title is at most {CASE_TITLE_MAX} characters"))
     return problems
 
 

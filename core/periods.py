@@ -166,6 +166,8 @@ def _parse_one(phrase: str, year: int | None, month: int | None) -> _Parsed:
     y = stated_year if stated_year is not None else year
     if y is None:
         raise PeriodError(f"“{phrase}”没有写年份 / names no year: write e.g. 2024年{text}")
+    if not date.min.year <= y <= date.max.year:  # 0000年, or a range's end rolled past 9999
+        raise PeriodError(f"“{phrase}”的年份 {y} 不在1-9999 / year out of range")
     if stated_year is not None:
         month = None  # an explicit year starts afresh: 2026年7月-2028年底 is not July 2028
     yearpart = m["yearpart"]

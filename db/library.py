@@ -171,6 +171,10 @@ def save_project(sessions: sessionmaker[Session], plan: Plan, home: Path, actor:
             raise Refusal(INVALID, f"{label}不能为负数（万元）", f"{label} cannot be negative")
     if request.status is not None and request.status not in PROJECT_STATUS:
         raise Refusal(INVALID, f"状态只能是 {', '.join(PROJECT_STATUS)}", "unknown status")
+    for text, width, label in ((request.code, 50, "项目编号"), (request.name, 500, "项目名称"),
+                               (request.funding_source, 200, "资金来源")):
+        if text is not None and len(text) > width:  # the column's width: PostgreSQL refuses a longer value
+            raise Refusal(INVALID, f"{label}超过 {width} 字", f"{label} is longer than {width} characters")
     files = archive_or_refuse(home, request.files)
     with sessions.begin() as session:
         row = session.scalars(select(ProjectRow).where(ProjectRow.plan_id == plan.id, ProjectRow.code == request.code)).first()

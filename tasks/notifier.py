@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-__all__ = ["AppriseNotifier", "Notifier", "RecordingNotifier", "Sent", "ServiceResult", "redact", "takes_files"]
+__all__ = ["CHANNELS_MAX_BYTES", "AppriseNotifier", "Notifier", "RecordingNotifier", "Sent", "ServiceResult", "check_channels",
+           "redact", "takes_files"]
 
 # Anything that looks like a credential inside a URL: user:password@, key=..., a bot key path.
 _SECRET_PATTERNS = [
@@ -82,12 +83,17 @@ class Notifier(Protocol):
 
 
 class AppriseNotifier:
-    """Channels from an apprise YAML config, one tag per bureau id (and office, leaders)."""
+    """Channels from an apprise YAML config, one tag per bureau id (and office, leaders).
+
+    Raises:
+        InvalidFile: the config is refused by :func:`check_channels`.
+    """
 
     def __init__(self, config: Path) -> None:
         from tasks.wecom import register
 
         register()
+        check_channels(config)  # before apprise reads it: apprise's own YAML reading has no guards
         self.config = config
         self.secrets = _secrets_in(config)
         _guard_apprise_logs(self.secrets)
@@ -159,6 +165,44 @@ class RecordingNotifier:
     def send(self, recipient: str, subject: str, body: str, attachments: Sequence[Path] = ()) -> list[ServiceResult]:
         self.sent.append(Sent(recipient, subject, body, tuple(attachments)))
         return [ServiceResult(c, True) for c in self.channels(recipient)]
+
+
+CHANNELS_MAX_BYTES = 128 * 1024  # apprise ignores a larger config file (its max_buffer_size), sending nothing
+
+
+def check_channels(config: Path) -> None:
+    """Refuse a channels file apprise should not read: unreadable, over 128 KB, not UTF-8 text, not YAML, an
+    alias bomb or nested too deep (see :mod:`config.safe_yaml`), empty, or without its ``urls:`` list.
+
+    Raises:
+        InvalidFile: one problem naming the file, the line where known, and the reason in Chinese and English.
+    """
+    import yaml
+
+    from config.errors import FileProblem, InvalidFile
+    from config.safe_yaml import UnsafeInput, guarded_load, read_text
+
+    def refuse(zh: str, en: str, line: int = 1, column: int = 1) -> InvalidFile:
+        # YAML's messages may quote a value of the file, which may hold a key: mask it as the logs are masked.
+        return InvalidFile([FileProblem("error", str(config), line, column, "", redact(zh), redact(en),
+                                        "参照 config/notify.example.yaml 改正 / see config/notify.example.yaml")])
+
+    try:
+        data = guarded_load(read_text(config, limit=CHANNELS_MAX_BYTES))
+    except OSError as exc:
+        raise refuse(f"无法读取通知渠道文件：{exc.strerror or exc}", f"cannot read the channels file: {exc}") from None
+    except UnsafeInput as exc:
+        raise InvalidFile([exc.problem(config)]) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise refuse(f"YAML 语法错误：{exc.problem or exc}", "YAML syntax error", line, column) from None
+    except (yaml.YAMLError, ValueError) as exc:
+        raise refuse(f"YAML 语法错误：{exc}", "YAML syntax error") from None
+    if data is None:
+        raise refuse("通知渠道文件是空的", "the channels file is empty")
+    if not isinstance(data, dict) or not (isinstance(data.get("urls"), list) or data.get("include")):
+        raise refuse("通知渠道文件应有 urls: 渠道列表（apprise YAML）", "expected an apprise YAML file with a urls: list")
 
 
 def _secrets_in(config: Path) -> list[str]:

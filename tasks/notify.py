@@ -151,7 +151,11 @@ def portal_sender(plan: Plan, sessions: Any, notifier: Notifier) -> tuple[Send, 
 
 
 def notifier_from_settings() -> Notifier | None:
-    """The apprise notifier on LIANGSHAN_NOTIFY_CONFIG, or None when notifications are not configured."""
+    """The apprise notifier on LIANGSHAN_NOTIFY_CONFIG, or None when notifications are not configured.
+
+    Raises:
+        InvalidFile: the channels file is refused before apprise reads it (see ``check_channels``).
+    """
     from config.settings import get_settings
 
     path = get_settings().notify_config
@@ -193,7 +197,14 @@ def notify_bureaus(snap: Snapshot) -> dict[str, Any]:
     if not snap.workday:
         logger.info("非工作日：不发送通知")
         return {"enabled": False, "reason": "非工作日"}
-    notifier = notifier_from_settings()
+    from config.errors import InvalidFile
+
+    try:
+        notifier = notifier_from_settings()
+    except InvalidFile as exc:
+        for problem in exc.problems:
+            logger.error("%s", problem)
+        raise RuntimeError("通知渠道文件有错误，未发送任何通知 / the channels file is refused; nothing was sent") from None
     if notifier is None:
         logger.info("未设置 LIANGSHAN_NOTIFY_CONFIG：不发送通知")
         return {"enabled": False, "reason": "未配置通知渠道"}

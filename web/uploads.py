@@ -58,7 +58,9 @@ class BodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and (not declared.strip().isdigit() or int(declared) > self.max_bytes):
+        # A length of more digits than any limit has is too large, and int() would refuse past 4300 digits.
+        if declared is not None and (not declared.strip().isdigit() or len(declared.strip()) > 15
+                                     or int(declared) > self.max_bytes):
             await self._refuse(send)
             return
         received = 0
@@ -155,6 +157,9 @@ async def read_form(request: Request, home: Path) -> AsyncIterator[Form]:
 
     A file input left empty by the browser (no name, no bytes) is no file; any other part named
     ``file`` is an upload to check.
+
+    Raises:
+        PortalError: 400 for a text field holding a NUL character.
     """
     form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
     parsed = Form({}, [], home / "evidence" / "tmp")
@@ -163,6 +168,8 @@ async def read_form(request: Request, home: Path) -> AsyncIterator[Form]:
             if isinstance(value, UploadFile):
                 if key == "file" and (value.filename or value.size):
                     parsed.parts.append(value)
+            elif "\x00" in value:  # no text column takes one (PostgreSQL refuses it), and no person types one
+                raise PortalError(400, "表单内容含有 NUL 字符；未保存任何内容", "a form field holds a NUL character")
             else:
                 parsed.fields.setdefault(key, []).append(value)
         yield parsed

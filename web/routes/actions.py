@@ -28,6 +28,12 @@ async def _who(request: Request) -> Who:
     return await run_in_threadpool(current, request)
 
 
+def _digits(text: str, most: int) -> bool:
+    """ASCII digits, at most ``most`` of them: ``str.isdigit`` takes ² and ١٢, which ``int`` refuses or reads,
+    and a long run of digits overflows a database integer."""
+    return text.isascii() and text.isdigit() and len(text) <= most
+
+
 def _owned_step(portal: Portal, step_id: str, bureau: str) -> None:
     if step_id not in portal.plan.steps:
         raise PortalError(400, f"计划中没有步骤“{step_id[:100]}”", "no such step")
@@ -129,7 +135,7 @@ async def decide(request: Request, request_id: str) -> Response:
     portal = portal_of(request)
     async with read_form(request, portal.home) as form:
         _office_only(who, form)
-        if not request_id.isdigit():
+        if not _digits(request_id, 9):
             raise PortalError(400, "延期申请编号有误", "bad request id")
         decision = form.get("decision")
         if decision not in ("approve", "deny"):
@@ -168,7 +174,7 @@ async def indicator_value(request: Request, indicator_id: str, year: str) -> Res
     async with read_form(request, portal.home) as form:
         by, behalf = _start(portal, who, form)
         bureau = behalf or by
-        if not year.isdigit():
+        if not _digits(year, 4):
             raise PortalError(400, "年份有误", "bad year")
         if not may_record_value(portal.plan, bureau, indicator_id):
             known = any(i.id == indicator_id for i in portal.plan.indicators)
@@ -197,7 +203,7 @@ async def case(request: Request) -> Response:
             raise PortalError(403 if known else 400, "该主题不由本单位负责；未保存任何内容" if known else "没有这个案例主题",
                               "not this bureau's theme")
         year_text = form.get("year") or str(portal.today().year)
-        if not year_text.isdigit():
+        if not _digits(year_text, 4):
             raise PortalError(400, "年份有误", "bad year")
         files = await form.uploads()
         req = CaseRequest(theme, bureau, form.get("title"), int(year_text), summary=form.get("text"), files=files)
