@@ -200,6 +200,7 @@ class _Compiler:
         return Plan(
             id=spec.plan.id,
             title=spec.plan.title,
+            short_title=spec.plan.short_title or spec.plan.title,
             settings=PlanSettings(spec.settings.timezone, spec.settings.due_soon_workdays,
                                   spec.settings.roll_due_to_workday, _ladder(spec.settings.ladder),
                                   self._tracking_since(groups["phases"] + groups["tracks"])),

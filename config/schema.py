@@ -74,6 +74,8 @@ class PlanHeader(_Spec):
 
     id: Id = Field(description="The plan's id, stable for its whole life.")
     title: Text = Field(description="The plan's Chinese title, as issued.")
+    short_title: str = Field("", max_length=20, description="A few characters that name the plan in a message's "
+                             "subject (e.g. 两山基地); empty: the title.")
     source: str = Field("", description="The document the plan was transcribed from.")
 
 

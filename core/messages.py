@@ -78,7 +78,7 @@ def compose(plan: Plan, board: Board, notices: list[Notice], day: date, render: 
                     for n in items]
         with_link = linked and any(i["step"] and i["rung"] in _HOW_RUNGS for i in rendered)
         context = {
-            "plan_title_short": "两山基地",
+            "plan_title_short": plan.short_title or plan.title,
             "recipient_name": plan.bureau_name(recipient),
             "day": day.isoformat(),
             "board_hint": PORTAL_BOARD_HINT if with_link else BOARD_HINT,

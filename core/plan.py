@@ -235,6 +235,7 @@ class Plan:
     content_hash: str = ""
     source: str = ""
     topo_order: tuple[str, ...] = field(default=())
+    short_title: str = ""  # names the plan in a message's subject, e.g. 两山基地 (the compiler fills it)
 
     @property
     def groups(self) -> tuple[Phase, ...]:

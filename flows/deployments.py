@@ -62,6 +62,10 @@ def plan_deployments(plan: Plan) -> list[PlanDeployment]:
         ("review", forms.review.to_deployment(name=plan.id, description=f"{plan.title}：审核（通过或退回）"),
          f"flows/forms.py:{flow_attribute('review', plan.id)}"),
     ]
+    for _, dep, entry in made:
+        # The served process and a worker both load the flow by its entrypoint: a plan's form flow is found on
+        # flows.forms by its own name (the function's name would load a bare function, not the named flow).
+        dep.entrypoint = entry
     return [PlanDeployment(deployment_name(kind, plan.id), dep, entry) for kind, dep, entry in made]  # type: ignore[arg-type]
 
 
@@ -93,7 +97,6 @@ def deploy_to_pool(plans: list[Plan], pool: str, checkout: Path = CHECKOUT) -> l
         for plan in plans:
             for made in plan_deployments(plan):
                 dep = made.deployment
-                dep.entrypoint = made.entrypoint
                 dep.job_variables = {"env": _worker_env(plan)}
                 deployment_id = dep.apply(work_pool_name=pool)
                 # Run in the shared checkout (not a copy of it): the same code and plans on every worker.

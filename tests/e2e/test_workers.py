@@ -17,6 +17,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -183,9 +184,32 @@ def test_two_workers_reconcile_every_plan_exactly_once(province: Province) -> No
     assert sorted(r["plan"] for r in runs) == sorted(province.plans)  # exactly once each
     w1, w2 = _ran_by(province, "w1", "2024-04-23"), _ran_by(province, "w2", "2024-04-23")
     assert w1 and w2 and not (w1 & w2) and w1 | w2 == set(province.plans), (w1, w2)  # shared, none run twice
+    portfolio = httpx.get(f"{province.api}/artifacts/portfolio/latest", timeout=10).json()
+    assert len(portfolio["data"]) == len(province.plans)  # every plan in the Prefect UI's one table
+    assert {row["计划"].rsplit("（", 1)[1].rstrip("）") for row in portfolio["data"]} == set(province.plans)
     again = _tick(province, "--as-of", "2024-04-23", "--wait")
     assert {p["action"] for p in again["plans"]} == {"done_before"}
     assert len([r for r in province.runs() if r["parameters"].get("as_of") == "2024-04-23"]) == len(province.plans)
+
+
+def test_one_reconcile_per_plan_at_a_time(province: Province) -> None:
+    """Two runs of one plan's reconcile asked for at once: the second waits for the first (deployment limit 1)."""
+    from prefect.deployments import run_deployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    plan = province.plans[0]
+    with temporary_settings({PREFECT_API_URL: province.api}):
+        runs = [run_deployment(f"reconcile/{plan}", parameters={"plan": plan, "as_of": "2024-04-22"}, timeout=0,
+                               as_subflow=False) for _ in range(2)]
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        found = [httpx.get(f"{province.api}/flow_runs/{r.id}", timeout=10).json() for r in runs]
+        if all(f["state_type"] in ("COMPLETED", "FAILED", "CRASHED") for f in found):
+            break
+        time.sleep(1)
+    assert [f["state_type"] for f in found] == ["COMPLETED", "COMPLETED"]
+    first, second = sorted(found, key=lambda f: f["start_time"])
+    assert first["end_time"] <= second["start_time"], (first["end_time"], second["start_time"])
 
 
 def test_a_killed_worker_s_runs_crash_and_the_next_tick_completes_them(province: Province) -> None:
@@ -204,10 +228,8 @@ def test_a_killed_worker_s_runs_crash_and_the_next_tick_completes_them(province:
     assert victims, "worker w1 never ran a reconcile of the day"
     w1 = province.workers["w1"]
     for pid in [*_descendants(w1.pid), w1.pid]:
-        try:
+        with suppress(ProcessLookupError):  # a run process may end on its own meanwhile
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     w1.wait(timeout=30)
     killed = {v["id"] for v in victims}
     time.sleep(50)  # longer than --stale-after below: the dead runs have been silent that long

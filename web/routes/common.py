@@ -109,33 +109,34 @@ def parse_day(text: str, what: str, required: bool = True) -> date | None:
 
 
 class _Reconciler:
-    """Ask Prefect for a reconcile a few seconds after an action, one for every burst of actions.
+    """Ask Prefect for a plan's reconcile a few seconds after an action, one for every burst of actions.
 
     Fifty uploads in a minute want one reconcile, not fifty; yet every action must be followed by a
     reconcile that starts after it. So the first action of a burst arms a timer; actions before it
-    fires ride along; an action after it fires arms the next one.
+    fires ride along; an action after it fires arms the next one. Each plan has its own timer.
     """
 
     def __init__(self, delay_seconds: float) -> None:
         self.delay = delay_seconds
         self._lock = threading.Lock()
-        self._timer: threading.Timer | None = None
+        self._timers: dict[str, threading.Timer] = {}
 
-    def request(self) -> None:
-        """A reconcile is wanted: arm the timer unless one is already waiting."""
+    def request(self, plan_id: str) -> None:
+        """A reconcile of the plan is wanted: arm its timer unless one is already waiting."""
         with self._lock:
-            if self._timer is None:
-                self._timer = threading.Timer(self.delay, self._fire)
-                self._timer.daemon = True
-                self._timer.start()
+            if plan_id not in self._timers:
+                timer = threading.Timer(self.delay, self._fire, args=(plan_id,))
+                timer.daemon = True
+                self._timers[plan_id] = timer
+                timer.start()
 
-    def _fire(self) -> None:
+    def _fire(self, plan_id: str) -> None:
         with self._lock:
-            self._timer = None
+            self._timers.pop(plan_id, None)
         try:
             from tasks.records import trigger_reconcile
 
-            trigger_reconcile()
+            trigger_reconcile(plan_id)
         except Exception as exc:  # the fact is recorded; a missed reconcile is caught up by the daily run
             log.warning("未能触发重算 / could not trigger a reconcile: %s", type(exc).__name__)
 
@@ -147,5 +148,5 @@ def back(who: Who, for_bureau: str | None, code: str) -> RedirectResponse:
     """303 to the page the form came from, with a fixed flash code; a reconcile follows when Prefect is there."""
     query = {"bureau": for_bureau, "ok": code} if who.is_office and for_bureau else {"ok": code}
     # Only with a Prefect API configured: the portal never starts Prefect's ephemeral server itself.
-    task = BackgroundTask(_RECONCILER.request) if os.environ.get("PREFECT_API_URL") else None
+    task = BackgroundTask(_RECONCILER.request, who.grant.plan_id) if os.environ.get("PREFECT_API_URL") else None
     return RedirectResponse(f"/?{urlencode(query)}", status_code=303, background=task)
