@@ -8,7 +8,23 @@ from __future__ import annotations
 
 import typer
 
-from cli import adopt, backup, board, facts, indicators, library, meeting, notify, plan, plans, portal, report, run, web
+from cli import (
+    adopt,
+    automations,
+    backup,
+    board,
+    facts,
+    indicators,
+    library,
+    meeting,
+    notify,
+    plan,
+    plans,
+    portal,
+    report,
+    run,
+    web,
+)
 
 app = typer.Typer(
     name="liangshan",
@@ -45,6 +61,7 @@ app.command("tick")(run.tick)
 app.command("serve")(run.serve)
 app.command("deploy")(run.deploy)
 app.command("adopt")(adopt.adopt)
+app.add_typer(automations.app, name="automations")
 
 
 def main() -> None:
