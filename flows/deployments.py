@@ -17,7 +17,7 @@ from core.deployments import deployment_name
 from core.plan import Plan
 
 __all__ = ["DAILY_CRON", "HEARTBEAT_SECONDS", "TIMEZONE", "PlanDeployment", "deploy_to_pool", "plan_deployments",
-           "serve_all"]
+           "serve_all", "upkeep_deployment"]
 
 DAILY_CRON = "0 9 * * *"
 TIMEZONE = "Asia/Shanghai"
@@ -49,7 +49,7 @@ def plan_deployments(plan: Plan) -> list[PlanDeployment]:
     zone = plan.settings.timezone
     bound = {"plan": plan.id}
     one_at_a_time = ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.ENQUEUE)
-    made = [
+    made: list[tuple[str, Any, str]] = [
         ("reconcile", reconcile.to_deployment(
             name=plan.id, parameters=bound, schedules=[Cron(DAILY_CRON, timezone=zone)], concurrency_limit=one_at_a_time,
             description=f"{plan.title}：每天 09:00（{zone}）重算看板、维护待报送闸门；同一计划同时只运行一次"),
@@ -69,14 +69,28 @@ def plan_deployments(plan: Plan) -> list[PlanDeployment]:
     return [PlanDeployment(deployment_name(kind, plan.id), dep, entry) for kind, dep, entry in made]  # type: ignore[arg-type]
 
 
+def upkeep_deployment() -> PlanDeployment:
+    """The installation's one maintenance deployment, ``maintenance/weekly``: Sundays 03:30 Beijing time."""
+    from prefect.schedules import Cron
+
+    from flows.maintenance import WEEKLY_CRON, maintenance
+
+    dep: Any = maintenance.to_deployment(name="weekly", schedules=[Cron(WEEKLY_CRON, timezone=TIMEZONE)],
+                                    description="每周日 03:30（北京时间）清理 Prefect 中结束超过保留天数的运行和工件旧版本")
+    dep.entrypoint = "flows/maintenance.py:maintenance"
+    return PlanDeployment("maintenance/weekly", dep, dep.entrypoint)
+
+
 def serve_all(plans: list[Plan], limit: int | None = None) -> None:
-    """Serve every plan's deployments from this process until stopped; schedules survive a restart."""
+    """Serve every plan's deployments and the weekly maintenance from this process until stopped; schedules
+    survive a restart."""
     from prefect import serve
 
-    serve(*[d.deployment for plan in plans for d in plan_deployments(plan)], pause_on_shutdown=False, limit=limit)
+    made = [d.deployment for plan in plans for d in plan_deployments(plan)] + [upkeep_deployment().deployment]
+    serve(*made, pause_on_shutdown=False, limit=limit)
 
 
-def _worker_env(plan: Plan) -> dict[str, str]:
+def _worker_env() -> dict[str, str]:
     """What a worker's run process needs besides the worker's own environment: heartbeats to tell a dead
     run from a slow one, and no analytics calls to the internet."""
     return {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_SECONDS), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
@@ -94,13 +108,12 @@ def deploy_to_pool(plans: list[Plan], pool: str, checkout: Path = CHECKOUT) -> l
     with get_client(sync_client=True) as client:
         with suppress(ObjectAlreadyExists):  # an existing pool is used as it is
             client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
-        for plan in plans:
-            for made in plan_deployments(plan):
-                dep = made.deployment
-                dep.job_variables = {"env": _worker_env(plan)}
-                deployment_id = dep.apply(work_pool_name=pool)
-                # Run in the shared checkout (not a copy of it): the same code and plans on every worker.
-                pull = [{"prefect.deployments.steps.set_working_directory": {"directory": str(checkout)}}]
-                client.update_deployment(deployment_id, DeploymentUpdate(pull_steps=pull, path=None))
-                registered.append(made.name)
+        for made in [d for plan in plans for d in plan_deployments(plan)] + [upkeep_deployment()]:
+            dep = made.deployment
+            dep.job_variables = {"env": _worker_env()}
+            deployment_id = dep.apply(work_pool_name=pool)
+            # Run in the shared checkout (not a copy of it): the same code and plans on every worker.
+            pull = [{"prefect.deployments.steps.set_working_directory": {"directory": str(checkout)}}]
+            client.update_deployment(deployment_id, DeploymentUpdate(pull_steps=pull, path=None))
+            registered.append(made.name)
     return registered

@@ -81,8 +81,8 @@ def last_sign_of_life(client: Any, run: Any) -> datetime:
         resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
         occurred=EventOccurredFilter(since=seen - timedelta(minutes=1)),
     ), limit=1)
-    beats = [e.occurred for e in page.events]
-    return max([seen, *beats])
+    beats: list[datetime] = [e.occurred for e in page.events]
+    return max([seen, *beats])  # type: ignore[no-any-return]
 
 
 def _bury_dead(client: Any, runs: list[Any], stale_after: timedelta) -> list[str]:
@@ -120,11 +120,11 @@ def _tick_plan(client: Any, plan: Plan, day: date, stale_after: timedelta) -> Pl
         found = [r for r in runs if r.state_type and (r.state_type.value == wanted
                                                       or (wanted == "ALIVE" and r.state_type.value in _ALIVE))]
         if found:
-            run = found[-1]
-            return PlanTick(plan.id, plan.title, action, str(run.id), run.state_type.value, run.state_name, crashed)
-    run = run_deployment(name, parameters={"as_of": day.isoformat(), "plan": plan.id}, timeout=0, as_subflow=False)
-    return PlanTick(plan.id, plan.title, "submitted", str(run.id), run.state_type.value if run.state_type else None,
-                    run.state_name, crashed)
+            last = found[-1]
+            return PlanTick(plan.id, plan.title, action, str(last.id), last.state_type.value, last.state_name, crashed)
+    new: Any = run_deployment(name, parameters={"as_of": day.isoformat(), "plan": plan.id}, timeout=0, as_subflow=False)
+    return PlanTick(plan.id, plan.title, "submitted", str(new.id), new.state_type.value if new.state_type else None,
+                    new.state_name, crashed)
 
 
 def submit_all(plans: list[Plan], day: date, stale_after: timedelta) -> list[PlanTick]:

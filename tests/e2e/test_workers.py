@@ -184,9 +184,9 @@ def test_two_workers_reconcile_every_plan_exactly_once(province: Province) -> No
     assert sorted(r["plan"] for r in runs) == sorted(province.plans)  # exactly once each
     w1, w2 = _ran_by(province, "w1", "2024-04-23"), _ran_by(province, "w2", "2024-04-23")
     assert w1 and w2 and not (w1 & w2) and w1 | w2 == set(province.plans), (w1, w2)  # shared, none run twice
-    portfolio = httpx.get(f"{province.api}/artifacts/portfolio/latest", timeout=10).json()
-    assert len(portfolio["data"]) == len(province.plans)  # every plan in the Prefect UI's one table
-    assert {row["计划"].rsplit("（", 1)[1].rstrip("）") for row in portfolio["data"]} == set(province.plans)
+    table = json.loads(httpx.get(f"{province.api}/artifacts/portfolio/latest", timeout=10).json()["data"])
+    assert len(table) == len(province.plans)  # every plan in the Prefect UI's one table
+    assert {row["计划"].rsplit("（", 1)[1].rstrip("）") for row in table} == set(province.plans)
     again = _tick(province, "--as-of", "2024-04-23", "--wait")
     assert {p["action"] for p in again["plans"]} == {"done_before"}
     assert len([r for r in province.runs() if r["parameters"].get("as_of") == "2024-04-23"]) == len(province.plans)
