@@ -88,28 +88,36 @@ class Context:
 
         return make_sessionmaker(self.engine)
 
-    def require_schema(self) -> None:
-        """Exit 2 with what to do when the database is unreachable or not migrated to the code's schema."""
+    def _revision_or_exit(self) -> str | None:
+        """The database's schema revision; exit 2 naming the database (never its password) when it cannot be reached."""
         from sqlalchemy.exc import OperationalError
 
         from db.engine import redact_url
-        from db.schema import EXPECTED_REVISION, schema_revision
+        from db.schema import schema_revision
 
         try:
-            revision = schema_revision(self.engine)
+            return schema_revision(self.engine)
         except OperationalError as exc:
-            fail(f"无法连接数据库 {redact_url(self.url)}：{str(exc.orig).strip()} / cannot reach the database")
+            fail(f"无法连接数据库 {redact_url(self.url)}：{str(exc.orig).strip()}；未写入任何内容 / cannot reach the database")
+
+    def require_schema(self) -> None:
+        """Exit 2 with what to do when the database is unreachable or not migrated to the code's schema."""
+        from db.engine import redact_url
+        from db.schema import EXPECTED_REVISION
+
+        revision = self._revision_or_exit()
         if revision != EXPECTED_REVISION:
             fail(f"数据库 {redact_url(self.url)} 尚未初始化或版本不对（{revision or '空'}），请先运行 liangshan init / "
                  "the database is not initialised: run `liangshan init`")
 
     def schema_ready(self) -> bool:
-        """True when the database exists and is at the code's revision (no message, no exit)."""
-        from db.schema import EXPECTED_REVISION, schema_revision
+        """True when the database exists and is at the code's revision; False when it is not set up yet. A
+        database that is configured but cannot be reached is an error (exit 2), never "no facts yet"."""
+        from db.schema import EXPECTED_REVISION
 
         if self.url.startswith("sqlite") and not Path(self.url.split("///", 1)[1]).exists():
             return False  # do not create an empty file just to look
-        return schema_revision(self.engine) == EXPECTED_REVISION
+        return self._revision_or_exit() == EXPECTED_REVISION
 
     def recorder(self) -> Recorder:
         """The one path that records facts, on this plan and database."""

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -63,10 +66,15 @@ def tick(
                   markup=False, style="dim")
     from flows.reconcile import reconcile
 
-    state = reconcile(as_of=day, plan=plan, return_state=True)
+    _quiet_lost_database()
+    with _server_refusal():
+        state = reconcile(as_of=day, plan=plan, return_state=True)
     report = state.result(raise_on_failure=False)
     if not isinstance(report, dict):
-        err.print(f"重算运行失败 / the reconcile run failed: {state.name}: {state.message}", markup=False, style="red")
+        if _lost_database(report):
+            err.print(f"重算运行失败：{report} / the reconcile run failed", markup=False, style="red")
+        else:
+            err.print(f"重算运行失败 / the reconcile run failed: {state.name}: {state.message}", markup=False, style="red")
         raise typer.Exit(int(Exit.RUN_FAILED))
     doc = {"flow_run_id": str(state.state_details.flow_run_id), "state": state.name, **report}
     if as_json:
@@ -85,6 +93,61 @@ def tick(
             out.print(f"已生成台账和报告 documents: {documents['folder']}/（{len(documents['files'])} 个文件："
                       f"{'、'.join(documents['files'])}）", markup=False)
     raise typer.Exit(int(Exit.FINDING) if report.get("overdue") else 0)
+
+
+@contextmanager
+def _server_refusal() -> Iterator[None]:
+    """A Prefect server that refuses the credentials (HTTP 401/403) ends the command with one line saying what to
+    set, exit 3 — never a traceback, and never exit 1, which means a late plan."""
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    try:
+        yield
+    except PrefectHTTPStatusError as exc:
+        status = exc.response.status_code
+        if status not in (401, 403):
+            raise
+        fail(f"Prefect 服务器拒绝了请求（HTTP {status}）：请设置正确的 PREFECT_API_AUTH_STRING（用户名:密码），"
+             f"与服务器的 PREFECT_SERVER_API_AUTH_STRING 相同 / the Prefect server refused the credentials: "
+             "set PREFECT_API_AUTH_STRING", Exit.FORBIDDEN)
+
+
+def _lost_database(exc: object) -> bool:
+    """Whether a run's exception is the facts database being unreachable (tasks.snapshot.DatabaseUnavailable)."""
+    from tasks.snapshot import DatabaseUnavailable
+
+    return isinstance(exc, DatabaseUnavailable)
+
+
+class _WithoutDatabaseTraceback(logging.Formatter):
+    """The console's formatter, except that a record carrying an unreachable database prints its message
+    without the traceback: the message says it all, and the command ends with one clear line. The run's logs
+    on the Prefect API (formatted by their own handler) keep the traceback."""
+
+    def __init__(self, inner: logging.Formatter) -> None:
+        super().__init__()
+        self.inner = inner
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not (record.exc_info and _lost_database(record.exc_info[1])):
+            return self.inner.format(record)
+        saved = record.exc_info, record.exc_text
+        record.exc_info, record.exc_text = None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text = saved
+
+
+def _quiet_lost_database() -> None:
+    """Put :class:`_WithoutDatabaseTraceback` on Prefect's console handlers (after Prefect set up its logging)."""
+    from prefect.logging.handlers import PrefectConsoleHandler
+
+    loggers = [logging.getLogger(), *(v for v in logging.Logger.manager.loggerDict.values() if isinstance(v, logging.Logger))]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if isinstance(handler, PrefectConsoleHandler) and not isinstance(handler.formatter, _WithoutDatabaseTraceback):
+                handler.setFormatter(_WithoutDatabaseTraceback(handler.formatter or logging.Formatter()))
 
 
 _ACTION_ZH = {"submitted": "已提交", "done_before": "今天已完成，未重复提交", "in_progress": "运行中，未重复提交",
@@ -107,8 +170,9 @@ def _tick_all(day: Any, wait: bool, timeout: float, stale_after: int, as_json: b
     _prefect_env()
     from flows.runs import submit_all, wait_all
 
-    ticks = submit_all(plans, when, timedelta(seconds=stale_after))
-    finished = wait_all(ticks, timeout) if wait else True
+    with _server_refusal():
+        ticks = submit_all(plans, when, timedelta(seconds=stale_after))
+        finished = wait_all(ticks, timeout) if wait else True
     rows = [t.as_dict() for t in ticks]
     code, verdict = tick_outcome(rows, waited=wait, finished=finished)
     if as_json:
@@ -165,7 +229,8 @@ def serve() -> None:
     for p in plans:
         out.print(f"部署 deployments（{p.title}）: reconcile/{p.id}（{DAILY_CRON} {p.settings.timezone}）、gate/{p.id}、"
                   f"checkin/{p.id}、review/{p.id}", markup=False)
-    serve_all(plans)
+    with _server_refusal():
+        serve_all(plans)
 
 
 def deploy(
@@ -185,7 +250,8 @@ def deploy(
     _prefect_env()
     from flows.deployments import deploy_to_pool
 
-    names = deploy_to_pool(plans, pool)
+    with _server_refusal():
+        names = deploy_to_pool(plans, pool)
     out.print(f"已在工作池 {pool} 注册 {len(names)} 个部署（{len(plans)} 个计划）/ registered {len(names)} deployments:",
               markup=False)
     for name in names:

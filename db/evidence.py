@@ -10,6 +10,7 @@ tightened as files are archived into it.
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import mimetypes
 import os
@@ -17,6 +18,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["DIR_MODE", "FILE_MODE", "EvidenceError", "StoredFile", "Upload", "archive_file", "archive_path",
            "hash_file"]
@@ -78,7 +80,8 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
     half-written file, and a database row is only written after this returns.
 
     Raises:
-        EvidenceError: the file does not exist, is not a regular file, or cannot be read.
+        EvidenceError: the file does not exist, is not a regular file or cannot be read; or the archive cannot
+            be written (disk full, read-only): then no temporary copy is left in ``evidence/tmp``.
     """
     name = source.name
     if isinstance(source, Upload):
@@ -87,32 +90,71 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
         raise EvidenceError(source, "文件不存在 / file not found")
     if not source.is_file():
         raise EvidenceError(source, "不是普通文件 / not a regular file")
-    _private_dir(home / "evidence")
-    spool = home / "evidence" / "tmp"
-    _private_dir(spool)
-    digest = hashlib.sha256()
-    size = 0
     try:
-        with source.open("rb") as src, tempfile.NamedTemporaryFile(dir=spool, delete=False) as tmp:
-            while chunk := src.read(_CHUNK):
-                digest.update(chunk)
-                size += len(chunk)
-                tmp.write(chunk)
-            tmp.flush()
-            os.fsync(tmp.fileno())
+        src = source.open("rb")
     except OSError as exc:
         raise EvidenceError(source, f"无法读取 / cannot read: {exc.strerror or exc}") from exc
-    sha = digest.hexdigest()
-    target = archive_path(home, sha)
-    _private_dir(target.parent)
-    if target.exists():
-        os.unlink(tmp.name)
-        _set_mode(target, FILE_MODE)  # archived before the archive was private: tighten it
-    else:
-        os.chmod(tmp.name, FILE_MODE)  # read-only before it is in place, never after
-        os.replace(tmp.name, target)
+    digest = hashlib.sha256()
+    size = 0
+    tmp_name: str | None = None
+    try:
+        with src:
+            _private_dir(home / "evidence")
+            spool = home / "evidence" / "tmp"
+            _private_dir(spool)
+            with tempfile.NamedTemporaryFile(dir=spool, delete=False) as tmp:
+                tmp_name = tmp.name
+                while chunk := _read(src):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    tmp.write(chunk)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+        sha = digest.hexdigest()
+        target = archive_path(home, sha)
+        _private_dir(target.parent)
+        if target.exists():
+            os.unlink(tmp_name)
+            _set_mode(target, FILE_MODE)  # archived before the archive was private: tighten it
+        else:
+            os.chmod(tmp_name, FILE_MODE)  # read-only before it is in place, never after
+            os.replace(tmp_name, target)
+    except _ReadError as exc:
+        _discard(tmp_name)
+        raise EvidenceError(source, f"无法读取 / cannot read: {exc.error.strerror or exc.error}") from exc.error
+    except OSError as exc:  # the archive refused the copy (disk full, read-only, quota): no half file stays behind
+        _discard(tmp_name)
+        why = exc.strerror or str(exc)
+        raise EvidenceError(source, f"成果档案无法写入：{_WRITE_ZH.get(exc.errno or 0, '系统错误')}（{why}），该文件未保存 / "
+                                    f"the evidence archive cannot be written: {why}") from exc
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return StoredFile(sha, size, media_type, name)
+
+
+_WRITE_ZH = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "文件系统只读",
+             errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EIO: "磁盘读写错误"}
+
+
+class _ReadError(Exception):
+    """Reading the source failed (not writing the archive)."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _read(handle: BinaryIO) -> bytes:
+    try:
+        return handle.read(_CHUNK)
+    except OSError as exc:
+        raise _ReadError(exc) from exc
+
+
+def _discard(name: str | None) -> None:
+    """Remove a temporary copy that did not make it into the archive."""
+    if name is not None:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def _private_dir(path: Path) -> None:

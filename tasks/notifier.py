@@ -53,12 +53,16 @@ _LOG_FILTER_LOCK = threading.Lock()
 
 
 def _guard_apprise_logs(secrets: Iterable[str]) -> None:
-    """Put the redacting filter on apprise's logger (once) and teach it ``secrets``."""
+    """Put the redacting filter on apprise's logger and on urllib3's request log (once) and teach it ``secrets``.
+
+    urllib3 logs each request line at debug level, and a WeCom bot's key is in the URL (``send?key=...``).
+    """
     with _LOG_FILTER_LOCK:
         _LOG_FILTER.secrets.update(s for s in secrets if len(s) >= 4)
-        logger = logging.getLogger("apprise")
-        if _LOG_FILTER not in logger.filters:
-            logger.addFilter(_LOG_FILTER)
+        for name in ("apprise", "urllib3.connectionpool"):
+            logger = logging.getLogger(name)
+            if _LOG_FILTER not in logger.filters:
+                logger.addFilter(_LOG_FILTER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,15 @@ from core.plan import Plan
 from core.status import Board
 from core.workdays import WorkdayCalendar
 
-__all__ = ["Snapshot", "load_snapshot", "snapshot"]
+__all__ = ["DatabaseUnavailable", "Snapshot", "load_snapshot", "snapshot"]
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The facts database cannot be reached: nothing was read, so the run stops before it writes anything.
+
+    Its only argument is the message, which names the database with its password masked (Chinese first,
+    English after), so that Prefect can pickle it into the run's Failed state and read it back.
+    """
 
 
 @dataclass(frozen=True)
@@ -40,25 +48,34 @@ class Snapshot:
 def snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
     """The plan (an id of LIANGSHAN_PLANS, else LIANGSHAN_PLAN or the folder's only plan), its facts from
     the database (none before `liangshan init`), and the board."""
+    from sqlalchemy.exc import OperationalError
+
     from config.holidays import load_calendar
     from config.loader import load_plan
     from config.plans import choose_plan
     from config.settings import get_settings
     from core.events import Facts
     from core.status import Engine
-    from db.engine import database_url, make_engine, make_sessionmaker
+    from db.engine import database_url, make_engine, make_sessionmaker, redact_url
     from db.repo import load_all_events
     from db.schema import EXPECTED_REVISION, schema_revision
 
     settings = get_settings()
     plan = load_plan(choose_plan(plan_id, settings))
     calendar: WorkdayCalendar = load_calendar(settings.holidays)
-    engine = make_engine(database_url(settings))
+    url = database_url(settings)
+    engine = make_engine(url)
     try:
         events: list[Fact] = []
         values: dict[str, dict[int, IndicatorValue]] = {}
         library = None
-        if schema_revision(engine) == EXPECTED_REVISION:
+        try:
+            revision = schema_revision(engine)
+        except OperationalError as exc:  # the first contact: the database is down or refuses us
+            reason = " ".join(str(exc.orig or exc).split())
+            raise DatabaseUnavailable(f"无法连接数据库 {redact_url(url)}：{reason}；未写入任何内容，数据库恢复后重新运行即可 / "
+                                      "cannot reach the database; nothing was written, run again once it is back") from None
+        if revision == EXPECTED_REVISION:
             from core.reports import library_summary
             from db.indicators import values_by_indicator
             from db.library import library_facts
