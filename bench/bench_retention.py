@@ -1,9 +1,10 @@
 """How fast Prefect's database grows with daily reconciles, and the five-year projection (issue 14).
 
-Runs `liangshan tick` for consecutive working days on the sample history, against Prefect's embedded
-server with its SQLite database in a scratch PREFECT_HOME, and measures the database file (with its WAL)
-after each day. Then the weekly maintenance with a kept window of 0 days shows what pruning gives back.
-PostgreSQL stores the same rows; its size per row is of the same order (see README for the projection).
+Runs `liangshan tick` for consecutive working days on the sample history, first against Prefect's
+embedded server with its SQLite database in a scratch PREFECT_HOME (the file with its WAL measured after
+each day), then against a real `prefect server` whose database is PostgreSQL (a scratch database on
+127.0.0.1:5432, measured with pg_database_size). The weekly maintenance with a kept window of 0 days
+shows what pruning gives back.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import free_port, stop, wait_healthy
+
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = 5
@@ -23,6 +27,48 @@ YEARS = 5
 
 def _size(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.glob("*.db*"))
+
+
+def _postgres(env: dict[str, str], liangshan: object) -> None:
+    """The same days against `prefect server` on PostgreSQL: growth per reconcile from pg_database_size."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    admin_url = os.environ.get("LIANGSHAN_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    name = f"bench_growth_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    server_env = {**env, "PREFECT_API_DATABASE_CONNECTION_URL": admin_url.rsplit("/", 1)[0].replace("+psycopg", "+asyncpg")
+                  + f"/{name}"}
+    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                              env=server_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_healthy(api)
+        env["PREFECT_API_URL"] = api
+
+        def size() -> int:
+            with admin.connect() as conn:
+                return int(conn.execute(text("SELECT pg_database_size(:n)"), {"n": name}).scalar_one())
+
+        day, sizes = date(2025, 1, 6), []
+        for _ in range(DAYS):
+            liangshan("tick", "--as-of", day.isoformat())  # type: ignore[operator]
+            sizes.append(size())
+            day += timedelta(days=1)
+        per_day = (sizes[-1] - sizes[0]) / (DAYS - 1)
+        print(f"PostgreSQL: growth per daily reconcile (one plan)     {per_day / 1e6:7.2f} MB")
+        print(f"PostgreSQL: five years without pruning, one plan      {per_day * 365 * YEARS / 1e9:7.2f} GB")
+        print(f"PostgreSQL: kept window 180 days, one plan            {per_day * 187 / 1e9:7.2f} GB")
+    finally:
+        env.pop("PREFECT_API_URL", None)
+        stop(server)
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def main() -> int:
@@ -53,6 +99,7 @@ def main() -> int:
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False, cwd=ROOT)
         print(f"pruned everything ended: {done.stdout.strip() or done.stderr[-500:]}")
         print(f"file after pruning (SQLite keeps its pages for reuse)  {_size(tmp / 'prefect') / 1e6:7.1f} MB")
+        _postgres(env, liangshan)
     return 0
 
 

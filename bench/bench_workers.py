@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,6 +19,9 @@ from pathlib import Path
 
 import httpx
 from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _util import free_port, stop, wait_healthy
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,21 +39,6 @@ def _database(name: str, drop: bool = False) -> str:
     return ADMIN.rsplit("/", 1)[0] + f"/{name}"
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-
-
 def main() -> int:
     tag = uuid.uuid4().hex[:8]
     prefect_db, facts_db = f"bench_prefect_{tag}", f"bench_facts_{tag}"
@@ -64,7 +50,7 @@ def main() -> int:
         for n in range(1, PLANS + 1):
             (tmp / "plans" / f"p{n:02d}.yaml").write_text(source.replace("id: huyi-two-mountains", f"id: p{n:02d}", 1),
                                                            encoding="utf-8")
-        api = f"http://127.0.0.1:{_port()}/api"
+        api = f"http://127.0.0.1:{free_port()}/api"
         env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_API_URL": api,
                "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
                "PREFECT_API_DATABASE_CONNECTION_URL": _database(prefect_db).replace("+psycopg", "+asyncpg"),
@@ -85,14 +71,7 @@ def main() -> int:
         try:
             start(str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", api.split(":")[2].split("/")[0],
                   log="server.log")
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.5)
+            wait_healthy(api)
             for args in (("init",), ("deploy", "--pool", "bench")):
                 done = liangshan(*args)
                 assert done.returncode == 0, done.stderr
@@ -111,7 +90,7 @@ def main() -> int:
                 runs = [httpx.get(f"{api}/flow_runs/{p['flow_run_id']}", timeout=10).json() for p in report["plans"]]
                 inside[workers] = sum(r["total_run_time"] for r in runs) / len(runs)
                 for proc in started:
-                    _stop(proc)
+                    stop(proc)
             print(f"reconcile of {PLANS} plans, one worker (2 runs at a time)     {results[1]:7.1f} s")
             print(f"reconcile of {PLANS} plans, two workers (1 run at a time each) {results[2]:7.1f} s")
             print(f"ratio two / one                                           {results[2] / results[1]:7.2f}")
@@ -119,7 +98,7 @@ def main() -> int:
             print(f"per plan, wall, one worker                                {results[1] / PLANS:7.2f} s")
         finally:
             for proc in reversed(procs):
-                _stop(proc)
+                stop(proc)
             for name in (prefect_db, facts_db):
                 _database(name, drop=True)
     return 0

@@ -50,12 +50,12 @@ def write_kind(doc: DocumentFacts, kind: str, path: Path, *, year: int | None = 
 
 
 def write_all(doc: DocumentFacts, home: Path) -> tuple[Path, Written]:
-    """Write every document as of ``doc.as_of`` into ``<home>/reports/<date>/`` (files replaced whole).
+    """Write every document as of ``doc.as_of`` into ``<home>/reports/<plan id>/<date>/`` (files replaced whole).
 
     The pack draws the Gantt and indicator charts into the folder itself (they are the folder's
     pictures too), so each picture is drawn once.
     """
-    target = names.folder_for(home, doc.as_of)
+    target = names.folder_for(names.plan_reports(home, doc.plan.id), doc.as_of)
     target.mkdir(parents=True, exist_ok=True)
     meeting = current_meeting(doc.plan, doc.board)
     jobs: list[tuple[str, str, dict[str, object]]] = []

@@ -18,7 +18,7 @@ __all__ = ["REPORTS_KEY", "reports_due", "write_reports"]
 REPORTS_KEY = "{plan}-reports"
 
 
-def reports_due(calendar: WorkdayCalendar, home: Path, day: date) -> bool:
+def reports_due(calendar: WorkdayCalendar, root: Path, day: date) -> bool:
     """Once a week: on the week's first working day, or on any later day of a week that has no folder yet
     (a missed Monday is caught up; a rerun on the same day writes again, which is harmless)."""
     from reports.folder import latest_folder
@@ -26,7 +26,7 @@ def reports_due(calendar: WorkdayCalendar, home: Path, day: date) -> bool:
     monday = day - timedelta(days=day.weekday())
     if calendar.next_workday(monday) == day:
         return True
-    latest = latest_folder(home, day)
+    latest = latest_folder(root, day)
     return latest is None or date.fromisoformat(latest.name) < monday
 
 
@@ -44,7 +44,9 @@ def write_reports(snap: Snapshot, force: bool = False) -> dict[str, Any]:
     home = Path(settings.home).resolve()
     day = snap.board.as_of
     assert snap.calendar is not None
-    if not (force or reports_due(snap.calendar, home, day)):
+    from reports.folder import plan_reports
+
+    if not (force or reports_due(snap.calendar, plan_reports(home, snap.plan.id), day)):
         return {"written": False, "reason": "本周已生成"}
     engine = make_engine(database_url(settings))
     try:
@@ -65,7 +67,8 @@ def write_reports(snap: Snapshot, force: bool = False) -> dict[str, Any]:
                              description=f"本周的台账、甘特图、情况通报等 {len(names)} 个文件，在报送入口的办公室页面下载")
     else:
         listing = "\n".join(f"- {name}" for name in names)
-        create_markdown_artifact(f"# 报告与台账（{day}）\n\n服务器目录：`reports/{day}/`\n\n{listing}\n", key=key,
+        where = folder.relative_to(home).as_posix()
+        create_markdown_artifact(f"# 报告与台账（{day}）\n\n服务器目录：`{where}/`\n\n{listing}\n", key=key,
                                  description="未设置报送入口地址（LIANGSHAN_PORTAL_URL）：文件在服务器上")
-    return {"written": True, "folder": f"reports/{folder.name}", "files": names,
+    return {"written": True, "folder": folder.relative_to(home).as_posix(), "files": names,
             "seconds": {k: round(v, 2) for k, v in written.seconds.items()}}

@@ -58,25 +58,25 @@ def drafts_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
                    portal=portal_configured() if portal is None else portal)
 
 
-def digest_attachments(home: Path, day: date) -> tuple[str, ...]:
+def digest_attachments(home: Path, plan_id: str, day: date) -> tuple[str, ...]:
     """The documents the office's weekly digest carries: those of the ledger and the Gantt chart that exist in
     the newest reports folder not after ``day``, as paths relative to ``home``; none when no folder was written."""
-    from reports.folder import ATTACH_TO_DIGEST, latest_folder
+    from reports.folder import ATTACH_TO_DIGEST, latest_folder, plan_reports
 
-    folder = latest_folder(home, day)
+    folder = latest_folder(plan_reports(home, plan_id), day)
     if folder is None:
         return ()
     return tuple((folder / name).relative_to(home).as_posix() for name in ATTACH_TO_DIGEST
                  if (folder / name).is_file() and not (folder / name).is_symlink())
 
 
-def with_digest_attachments(drafts: list[Draft], home: Path, day: date) -> list[Draft]:
+def with_digest_attachments(drafts: list[Draft], home: Path, plan_id: str, day: date) -> list[Draft]:
     """``drafts`` with the office's digest (the office's message of a day with the ``digest`` rung) carrying
     the documents of :func:`digest_attachments`, and a line in its body naming them."""
     out = []
     for draft in drafts:
         if draft.recipient == "office" and "digest" in draft.rungs:
-            files = digest_attachments(home, day)
+            files = digest_attachments(home, plan_id, day)
             if files:
                 names = "、".join(Path(f).name for f in files)
                 folder = Path(files[0]).parent.name
@@ -176,7 +176,7 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fa
     with sessions() as session:
         drafts = drafts_for_day(plan, Engine(plan, calendar), Facts(events), day,
                                 keep=lambda notices: outbox.unsent(session=session, notices=notices))
-    queued = outbox.enqueue(sessions, plan.id, day, with_digest_attachments(drafts, home, day))
+    queued = outbox.enqueue(sessions, plan.id, day, with_digest_attachments(drafts, home, plan.id, day))
 
     def tell_office(message: Any, reason: str) -> None:
         notice = Notice("office", "delivery", None, f"{plan.id}|delivery|{message.id}|{reason}")

@@ -30,6 +30,7 @@ KEY_ECO = "ECOBOTKEY0000000001"
 KEY_OFFICE = "OFFICEBOTKEY0000002"
 MONDAY = date(2024, 4, 22)  # the first working day of its week: the digest goes to the office
 REPORTS_DAY = "2024-04-19"  # the Friday before: the newest reports folder on or before MONDAY
+DAY_DIR = f"reports/huyi-two-mountains/{REPORTS_DAY}"  # the plan's folder of that day, relative to the home
 
 
 def _png() -> bytes:
@@ -46,7 +47,7 @@ GANTT_BYTES = _png()
 
 
 def _write_reports(home: Path, day: str = REPORTS_DAY) -> Path:
-    folder = home / "reports" / day
+    folder = home / "reports" / "huyi-two-mountains" / day
     folder.mkdir(parents=True, exist_ok=True)
     (folder / LEDGER).write_bytes(LEDGER_BYTES)
     (folder / GANTT).write_bytes(GANTT_BYTES)
@@ -113,7 +114,7 @@ def test_digest_carries_ledger_and_gantt_by_mail_and_wecom(database: Database, p
 
     digest = _digest(database)
     assert digest.status == "sent"
-    assert digest.attachments == [f"reports/{REPORTS_DAY}/{LEDGER}", f"reports/{REPORTS_DAY}/{GANTT}"]
+    assert digest.attachments == [f"{DAY_DIR}/{LEDGER}", f"{DAY_DIR}/{GANTT}"]
     assert f"附件：{LEDGER}、{GANTT}（{REPORTS_DAY} 生成）" in digest.body
 
     (mail,) = _mails_of(mails, _digest(database))
@@ -180,7 +181,7 @@ def test_file_gone_at_send_time_is_left_out_and_said(database: Database, peers: 
                            now=utcnow() + timedelta(hours=1), home=database.home)
     digest = _digest(database)
     assert digest.id in later.sent
-    assert digest.attachments == [f"reports/{REPORTS_DAY}/{LEDGER}", f"reports/{REPORTS_DAY}/{GANTT}"]  # as stored
+    assert digest.attachments == [f"{DAY_DIR}/{LEDGER}", f"{DAY_DIR}/{GANTT}"]  # as stored
     last_mail = _mails_of(mails, digest)[-1]
     assert [a.filename for a in last_mail.attachments] == [LEDGER]
     assert f"附件未生成：{GANTT}" in last_mail.body
@@ -209,13 +210,13 @@ def test_only_files_under_home_reports_are_stored_or_sent(database: Database, tm
     outside.write_text("not for the office", encoding="utf-8")
     (folder / "link.txt").symlink_to(outside)
     draft = Draft("office", "【两山基地】附件", "正文", ("test|digest|office|x",), (), False, ("digest",),
-                  (f"reports/{REPORTS_DAY}/{LEDGER}", str(outside), "../secret.txt", f"reports/{REPORTS_DAY}/../../x",
-                   f"reports/{REPORTS_DAY}/link.txt"))
+                  (f"{DAY_DIR}/{LEDGER}", str(outside), "../secret.txt", f"{DAY_DIR}/../../x",
+                   f"{DAY_DIR}/link.txt"))
     (message_id,) = outbox.enqueue(database.sessions, "huyi-two-mountains", MONDAY, [draft])
     with database.sessions() as s:
         stored = s.get(OutboxMessage, message_id)
         assert stored is not None
-        assert stored.attachments == [f"reports/{REPORTS_DAY}/{LEDGER}", f"reports/{REPORTS_DAY}/link.txt"]
+        assert stored.attachments == [f"{DAY_DIR}/{LEDGER}", f"{DAY_DIR}/link.txt"]
     notifier = RecordingNotifier()
     report = outbox.deliver(database.sessions, notifier.send, lambda r: True, home=home)
     assert report.sent == [message_id]
@@ -229,7 +230,7 @@ def test_migration_0007_round_trip_keeps_messages(database: Database) -> None:
         conn.execute(text("INSERT INTO outbox_messages (plan_id, recipient, subject, body, day, urgent, status, attempts,"
                           " created_at, next_attempt_at, last_error, attachments) VALUES ('p', 'office', 's', 'b',"
                           " :day, :f, 'pending', 0, :at, :at, '', :files)"),
-                     {"day": MONDAY, "f": False, "at": utcnow(), "files": json.dumps([f"reports/{REPORTS_DAY}/{LEDGER}"])})
+                     {"day": MONDAY, "f": False, "at": utcnow(), "files": json.dumps([f"{DAY_DIR}/{LEDGER}"])})
     migrate.downgrade(database.engine, "0006")
     columns = {c["name"] for c in inspect(database.engine).get_columns("outbox_messages")}
     assert "attachments" not in columns and "last_error" in columns

@@ -36,6 +36,7 @@ pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.slow]
 
 DISTRICTS = ["新城", "碑林", "莲湖", "灞桥", "未央", "雁塔", "阎良", "临潼", "长安", "高陵", "蓝田", "周至"]
 KEY = "e2e-workers-bot-key"
+AUTH = ("office", "e2e-" + uuid.uuid4().hex)  # the server asks every client for it (PREFECT_SERVER_API_AUTH_STRING)
 
 
 def _plans(folder: Path) -> list[str]:
@@ -94,9 +95,10 @@ class Province:
 
     def runs(self) -> list[dict[str, Any]]:
         """Every reconcile run of every plan, newest state."""
-        deployments = {d["id"]: d["name"] for d in httpx.post(f"{self.api}/deployments/filter", json={}, timeout=10).json()}
+        deployments = {d["id"]: d["name"]
+                       for d in httpx.post(f"{self.api}/deployments/filter", json={}, auth=AUTH, timeout=10).json()}
         body = {"flows": {"name": {"any_": ["reconcile"]}}, "limit": 200}
-        found = httpx.post(f"{self.api}/flow_runs/filter", json=body, timeout=10).json()
+        found = httpx.post(f"{self.api}/flow_runs/filter", json=body, auth=AUTH, timeout=10).json()
         return [{**r, "plan": deployments.get(r["deployment_id"])} for r in found if r.get("deployment_id")]
 
 
@@ -137,6 +139,8 @@ def fixture_province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provi
         env = {**os.environ, "PREFECT_HOME": str(tmp / "prefect"), "PREFECT_API_URL": api,
                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "INFO",
                "PREFECT_API_DATABASE_CONNECTION_URL": prefect_url,
+               # the server takes only clients that present the auth string: deploy, tick and both workers do
+               "PREFECT_SERVER_API_AUTH_STRING": ":".join(AUTH), "PREFECT_API_AUTH_STRING": ":".join(AUTH),
                "LIANGSHAN_PLANS": str(tmp / "plans"), "LIANGSHAN_DB_URL": facts_url, "LIANGSHAN_HOME": str(tmp / "home"),
                "LIANGSHAN_NOTIFY_CONFIG": str(channels), "LIANGSHAN_WECOM_API_BASE": sink.base}
         env.pop("LIANGSHAN_PLAN", None)
@@ -147,6 +151,8 @@ def fixture_province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provi
         try:
             _wait("prefect server on PostgreSQL", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200,
                   180, server, server_log)
+            for pid in ids:  # the week's documents were written on Monday: the ticks here only judge and notify
+                (tmp / "home" / "reports" / pid / "2024-04-22").mkdir(parents=True)
             for args in (("init",), ("deploy", "--pool", "e2e")):
                 done = province.liangshan(*args)
                 assert done.returncode == 0, done.stdout + done.stderr
@@ -176,11 +182,11 @@ def test_two_workers_reconcile_every_plan_exactly_once(province: Province) -> No
     """tick --all --wait: one reconcile per plan, all Completed, shared by both workers; a second tick adds none.
     A run of the first plan asked for by hand at the same moment waits for that plan's tick run (limit 1)."""
     from prefect.deployments import run_deployment
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 
     plan = province.plans[0]
-    with temporary_settings({PREFECT_API_URL: province.api}):
-        extra = run_deployment(f"reconcile/{plan}", parameters={"plan": plan, "as_of": "2024-04-22"}, timeout=0,
+    with temporary_settings({PREFECT_API_URL: province.api, PREFECT_API_AUTH_STRING: ":".join(AUTH)}):
+        extra = run_deployment(f"reconcile/{plan}", parameters={"plan": plan, "as_of": "2024-04-25"}, timeout=0,
                                as_subflow=False)
     first = _tick(province, "--as-of", "2024-04-23", "--wait", "--timeout", "600")
     assert first["finished"] is True
@@ -191,15 +197,16 @@ def test_two_workers_reconcile_every_plan_exactly_once(province: Province) -> No
     w1, w2 = _ran_by(province, "w1", "2024-04-23"), _ran_by(province, "w2", "2024-04-23")
     assert w1 and w2 and not (w1 & w2) and w1 | w2 == set(province.plans), (w1, w2)  # shared, none run twice
     deadline = time.monotonic() + 300
-    while (by_hand := httpx.get(f"{province.api}/flow_runs/{extra.id}", timeout=10).json())["state_type"] != "COMPLETED":
+    while (by_hand := httpx.get(f"{province.api}/flow_runs/{extra.id}", auth=AUTH, timeout=10).json())["state_type"] != "COMPLETED":
         assert time.monotonic() < deadline and by_hand["state_type"] not in ("FAILED", "CRASHED"), by_hand["state_type"]
         time.sleep(1)
     ticked = next(r for r in runs if r["plan"] == plan)
     one, two = sorted([by_hand, ticked], key=lambda r: r["start_time"])
     assert one["end_time"] <= two["start_time"], (one["end_time"], two["start_time"])  # never both at once
-    table = json.loads(httpx.get(f"{province.api}/artifacts/portfolio/latest", timeout=10).json()["data"])
+    table = json.loads(httpx.get(f"{province.api}/artifacts/portfolio/latest", auth=AUTH, timeout=10).json()["data"])
     assert len(table) == len(province.plans)  # every plan in the Prefect UI's one table
     assert {row["计划"].rsplit("（", 1)[1].rstrip("）") for row in table} == set(province.plans)
+    assert httpx.get(f"{province.api}/flows/filter", timeout=10).status_code == 401  # a client without it is refused
     again = _tick(province, "--as-of", "2024-04-23", "--wait")
     assert {p["action"] for p in again["plans"]} == {"done_before"}
     assert len([r for r in province.runs() if r["parameters"].get("as_of") == "2024-04-23"]) == len(province.plans)

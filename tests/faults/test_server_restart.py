@@ -36,7 +36,11 @@ def reconcile(api: str, serve: subprocess.Popen[bytes], log: Path) -> dict[str, 
     """Ask for a run of reconcile/huyi-two-mountains through the API and wait for its end."""
     with httpx.Client(base_url=api, timeout=30) as client:
         deployment = client.get("/deployments/name/reconcile/huyi-two-mountains").json()
-        made = client.post(f"/deployments/{deployment['id']}/create_flow_run", json={"parameters": {"as_of": DAY}})
+        deadline = time.monotonic() + 60
+        # A server just back answers 503 for a moment while its services start: ask again, as a client would.
+        while (made := client.post(f"/deployments/{deployment['id']}/create_flow_run",
+                                   json={"parameters": {"as_of": DAY}})).status_code == 503 and time.monotonic() < deadline:
+            time.sleep(1)
         assert made.status_code < 300, made.text
         run = made.json()
         deadline = time.monotonic() + 240

@@ -165,9 +165,9 @@ def test_reconcile_with_history_is_green_and_publishes_the_board(home: Path) -> 
     assert "2026-11-30：征集2026年典型案例：生态惠民富民（cases.8.2026），即将到期" in pack
     # The week had no documents yet: the run wrote them, and points the UI to them (no portal here: a listing).
     documents = report["documents"]
-    assert documents["written"] is True and documents["folder"] == "reports/2026-11-28"
+    assert documents["written"] is True and documents["folder"] == "reports/huyi-two-mountains/2026-11-28"
     assert {"台账.xlsx", "甘特图.png", "情况通报.docx", "调度会议材料.docx"} <= set(documents["files"])
-    assert (home / "reports" / "2026-11-28" / "台账.xlsx").stat().st_size > 5000
+    assert (home / "reports" / "huyi-two-mountains" / "2026-11-28" / "台账.xlsx").stat().st_size > 5000
     with get_client(sync_client=True) as client:
         (listing,) = client.read_latest_artifacts(artifact_filter=ArtifactFilter(
             key=ArtifactFilterKey(any_=["huyi-two-mountains-reports"])))

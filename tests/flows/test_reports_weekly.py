@@ -14,7 +14,7 @@ def test_first_working_day_of_the_week_and_catch_up(tmp_path: Path) -> None:
     calendar = WorkdayCalendar()
     assert reports_due(calendar, tmp_path, date(2026, 11, 30))  # a Monday
     assert reports_due(calendar, tmp_path, date(2026, 12, 1))  # Tuesday, nothing written this week
-    (tmp_path / "reports" / "2026-11-30").mkdir(parents=True)
+    (tmp_path / "2026-11-30").mkdir(parents=True)  # tmp_path stands for the plan's folder of days
     assert not reports_due(calendar, tmp_path, date(2026, 12, 1))
     assert reports_due(calendar, tmp_path, date(2026, 12, 7))  # the next Monday
     # 2024-10-07 (Monday) is a holiday and 2024-10-08 the week's first working day.

@@ -8,7 +8,7 @@ from tests.web.conftest import Site
 
 
 def _folder(site: Site) -> None:
-    folder = site.database.home / "reports" / "2026-11-30"
+    folder = site.database.home / "reports" / "huyi-two-mountains" / "2026-11-30"
     folder.mkdir(parents=True)
     (folder / "台账.xlsx").write_bytes(b"PK\x03\x04 ledger")
     (folder / ".pictures-x").mkdir()

@@ -167,24 +167,25 @@ def download(request: Request, sha256: str) -> Response:
 @router.get("/reports")
 def reports(request: Request) -> Response:
     """The office's documents by week (台账, pictures, Word documents), newest first; 404 for a bureau."""
-    from reports.folder import list_folders
+    from reports.folder import list_folders, plan_reports
 
     who = current(request)
     if not who.is_office:
         raise PortalError(404, "页面不存在", "no such page")
     portal = portal_of(request)
     folders = [(f.name, sorted((p.name, p.stat().st_size) for p in f.iterdir() if p.is_file() and not p.name.startswith(".")))
-               for f in list_folders(portal.home)[:26]]
+               for f in list_folders(plan_reports(portal.home, portal.plan.id))[:26]]
     return render(request, "reports.html", who=who, folders=folders)
 
 
 @router.get("/reports/{day}/{name}")
 def report_file(request: Request, day: str, name: str) -> Response:
     """One document, as an attachment, for the office only (404 for anyone else and for any other path)."""
-    from reports.folder import safe_file
+    from reports.folder import plan_reports, safe_file
 
     who = current(request)
-    path = safe_file(portal_of(request).home, day, name) if who.is_office else None
+    portal = portal_of(request)
+    path = safe_file(plan_reports(portal.home, portal.plan.id), day, name) if who.is_office else None
     if path is None:
         raise PortalError(404, "文件不存在或无权查看", "no such file")
     return _attachment(path, name)
