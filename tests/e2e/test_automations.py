@@ -413,3 +413,50 @@ def test_an_unserved_gate_deployment_alerts_the_office(alerts: Alerts) -> None:
     assert not any(f"{kind}/{PLAN}" in t for t in unserved for kind in ("reconcile", "checkin", "review"))
     assert f"待报送闸门的部署 gate/{PLAN} 已无人服务" in texts[0] and "/deployments/deployment/" in texts[0]
     alerts.assert_key_nowhere()
+
+
+@pytest.mark.server
+@pytest.mark.slow
+def test_the_portal_asks_for_a_reconcile_with_the_auth_string(alerts: Alerts, tmp_path: Path) -> None:
+    """The portal is a Prefect client too: with PREFECT_API_AUTH_STRING its hand-in brings a reconcile run of its
+    plan; without it the server refuses, the hand-in is still recorded, and the portal's log says so (no key)."""
+    from db.engine import make_engine, make_sessionmaker
+    from tests.e2e.portal import running_portal
+
+    if not alerts.api_post("/deployments/filter", {"deployments": {"name": {"any_": [PLAN]}}}):
+        served = subprocess.Popen([str(BIN / "liangshan"), "serve"], env=alerts.env, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            _wait("liangshan serve", lambda: bool(alerts.api_post("/deployments/filter", {})), 120, served,
+                  alerts.tmp / "server.log")
+        finally:
+            _stop(served)
+    deployment = alerts.api_post("/deployments/filter", {"deployments": {"name": {"any_": [PLAN]}},
+                                                         "flows": {"name": {"any_": ["reconcile"]}}})[0]
+
+    def runs() -> int:  # asked for, not made by the daily schedule
+        found = alerts.api_post("/flow_runs/filter", {"deployments": {"id": {"any_": [deployment["id"]]}}, "limit": 200})
+        return sum(not r.get("auto_scheduled") for r in found)
+
+    anonymous = {k: v for k, v in alerts.env.items() if k != "PREFECT_API_AUTH_STRING"}
+    engine = make_engine(f"sqlite:///{(alerts.tmp / 'home' / 'liangshan.db').resolve()}")
+    try:
+        for n, (env, brings) in enumerate(((alerts.env, 1), (anonymous, 0))):
+            before, log = runs(), tmp_path / f"web{n}.log"
+            with running_portal(env, make_sessionmaker(engine), PLAN, log, prefect=True) as portal:
+                client, csrf = portal.client("office")
+                answer = client.post("/steps/meetings.2024q2/checkin", data={"csrf": csrf, "note": f"纪要 {n}"},
+                                     files={"file": (f"纪要{n}.pdf", f"%PDF-1.4\nminutes {n}\n".encode(), "application/pdf")})
+                assert answer.status_code == 303, answer.text[:300]
+                deadline = time.monotonic() + 30
+                while runs() == before and time.monotonic() < deadline:
+                    time.sleep(1)
+                client.close()
+            assert runs() - before == brings
+            if not brings:
+                assert "未能触发重算" in log.read_text(errors="replace")
+            assert alerts.auth.split(":", 1)[1] not in log.read_text(errors="replace")
+    finally:
+        engine.dispose()
+    history = alerts.liangshan("history", "--json")
+    assert "纪要 1" in history.stdout, history.stdout[-500:]  # refused by Prefect, still recorded by the portal
