@@ -140,6 +140,18 @@ def fixture_database(tmp_path: Path) -> Iterator[Database]:
         yield Database("postgres", url, engine, make_sessionmaker(engine), tmp_path / "home")
         engine.dispose()
 
+def _planted_channels(folder: Path, smtp_port: int) -> Path:
+    """The channels file with the planted bot keys (one bot refuses) and SMTP password."""
+    channels = folder / "channels.yaml"
+    channels.write_text(
+        "urls:\n"
+        f"  - wecom://{PLANTED['WeCom bot key']}:\n      - tag: eco\n"
+        f"  - wecom://{PLANTED['WeCom bot key (refused)']}:\n      - tag: office\n"
+        f"  - \"mailto://liangshan:{PLANTED['SMTP password']}@127.0.0.1:{smtp_port}"
+        "?from=liangshan%40huyi.example&to=office%40huyi.example\":\n      - tag: office\n", encoding="utf-8")
+    return channels
+
+
 
 def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     user_home = tmp_path / "user"
@@ -154,13 +166,7 @@ def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.L
 
     with http_sink() as sink, smtp_sink() as (smtp_port, mails):
         sink.modes[PLANTED["WeCom bot key (refused)"]] = "errcode"
-        channels = tmp_path / "channels.yaml"
-        channels.write_text(
-            "urls:\n"
-            f"  - wecom://{PLANTED['WeCom bot key']}:\n      - tag: eco\n"
-            f"  - wecom://{PLANTED['WeCom bot key (refused)']}:\n      - tag: office\n"
-            f"  - \"mailto://liangshan:{PLANTED['SMTP password']}@127.0.0.1:{smtp_port}"
-            "?from=liangshan%40huyi.example&to=office%40huyi.example\":\n      - tag: office\n", encoding="utf-8")
+        channels = _planted_channels(tmp_path, smtp_port)
         env = {**os.environ, **database.env(), "HOME": str(user_home), "PREFECT_HOME": str(prefect_home),
                "LIANGSHAN_NOTIFY_CONFIG": str(channels), "LIANGSHAN_WECOM_API_BASE": sink.base,
                "LIANGSHAN_SECRET_KEY": PLANTED["LIANGSHAN_SECRET_KEY"], "LIANGSHAN_PORTAL_URL": PORTAL_URL,
@@ -279,13 +285,7 @@ def test_no_secret_in_the_debug_logs_of_a_delivery(tmp_path: Path, caplog: pytes
     caplog.set_level(logging.DEBUG)
     with http_sink() as sink, smtp_sink() as (smtp_port, _mails):
         sink.modes[PLANTED["WeCom bot key (refused)"]] = "errcode"
-        channels = tmp_path / "channels.yaml"
-        channels.write_text(
-            "urls:\n"
-            f"  - wecom://{PLANTED['WeCom bot key']}:\n      - tag: eco\n"
-            f"  - wecom://{PLANTED['WeCom bot key (refused)']}:\n      - tag: office\n"
-            f"  - \"mailto://liangshan:{PLANTED['SMTP password']}@127.0.0.1:{smtp_port}"
-            "?from=liangshan%40huyi.example&to=office%40huyi.example\":\n      - tag: office\n", encoding="utf-8")
+        channels = _planted_channels(tmp_path, smtp_port)
         env = {"LIANGSHAN_NOTIFY_CONFIG": str(channels), "LIANGSHAN_WECOM_API_BASE": sink.base,
                "LIANGSHAN_HOME": str(tmp_path / "home")}
         runner = CliRunner()
