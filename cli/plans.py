@@ -107,23 +107,17 @@ def plans(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / pr
 def status_all(as_of: str | None, as_json: bool) -> None:
     """One row per plan: lights, progress, overdue, next deadline and forecast end, from the database."""
     from cli.board import parse_day, today
-    from core.events import Facts
-    from core.portfolio import portfolio_row
-    from core.status import Engine
+    from db.portfolio import portfolio_rows
 
     ctx = Context()
     compiled = plans_to_load(ctx)
     day = parse_day(as_of, "--as-of") if as_of else today(compiled[0])
     ready = ctx.schema_ready()
-    rows = []
-    for plan in compiled:
-        facts: list[Any] = []
-        if ready:
-            from db.repo import load_all_events
-
-            with ctx.sessions() as session:
-                facts = load_all_events(session=session, plan=plan)
-        rows.append(portfolio_row(plan, Engine(plan, ctx.calendar).board(Facts(facts), day)))
+    if ready:
+        with ctx.sessions() as session:
+            rows = portfolio_rows(compiled, ctx.calendar, day, session)
+    else:
+        rows = portfolio_rows(compiled, ctx.calendar, day, None)
     if not ready:
         from cli.common import err
 

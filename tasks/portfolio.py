@@ -22,11 +22,8 @@ def portfolio_rows(day: date) -> tuple[list[dict[str, Any]], list[str]]:
     from config.loader import load_plan_cached
     from config.plans import installed_plans
     from config.settings import get_settings
-    from core.events import Facts
-    from core.portfolio import portfolio_row
-    from core.status import Engine
     from db.engine import database_url, make_engine, make_sessionmaker
-    from db.repo import load_all_events
+    from db.portfolio import portfolio_rows as rows_of
     from db.schema import EXPECTED_REVISION, schema_revision
 
     settings = get_settings()
@@ -41,14 +38,12 @@ def portfolio_rows(day: date) -> tuple[list[dict[str, Any]], list[str]]:
             plans.append(plan)
     engine = make_engine(database_url(settings))
     try:
-        facts: dict[str, list[Any]] = {p.id: [] for p in plans}
-        if schema_revision(engine) == EXPECTED_REVISION:
-            with make_sessionmaker(engine)() as session:
-                for plan in plans:
-                    facts[plan.id] = load_all_events(session=session, plan=plan)
+        if schema_revision(engine) != EXPECTED_REVISION:
+            return rows_of(plans, calendar, day, None), broken
+        with make_sessionmaker(engine)() as session:
+            rows = rows_of(plans, calendar, day, session)
     finally:
         engine.dispose()
-    rows = [portfolio_row(plan, Engine(plan, calendar).board(Facts(facts[plan.id]), day)) for plan in plans]
     return rows, broken
 
 
