@@ -36,9 +36,10 @@ def tick(
     all_plans: Annotated[bool, typer.Option("--all", help="每个计划提交一次重算到工作池 / one reconcile per plan, "
                                             "through the deployments (needs PREFECT_API_URL).")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="与 --all 同用：等待全部运行结束 / with --all: wait for the runs.")] = False,
-    timeout: Annotated[float, typer.Option("--timeout", help="--wait 最长等待秒数 / seconds to wait at most.")] = 1800,
-    stale_after: Annotated[int, typer.Option("--stale-after", help="运行中但超过这么多秒没有心跳即视为已停止 / seconds "
-                                             "without a heartbeat after which a running reconcile is dead.")] = 180,
+    timeout: Annotated[float, typer.Option("--timeout", min=0, help="--wait 最长等待秒数 / seconds to wait at most.")] = 1800,
+    # At least 40 s: runs beat every 30 s (flows.deployments.HEARTBEAT_SECONDS), so less would bury live runs.
+    stale_after: Annotated[int, typer.Option("--stale-after", min=40, help="运行中但超过这么多秒（至少 40）没有心跳即视为"
+                                             "已停止 / seconds without a heartbeat before a run is dead.")] = 180,
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只显示今天将发送的通知，不运行、不发送 / preview only.")] = False,
 ) -> None:

@@ -33,7 +33,8 @@ def test_pool_commands_need_a_server(no_server: Path, args: tuple[str, ...]) -> 
     assert "PREFECT_API_URL" in result.output and "需要 Prefect 服务器" in result.output
 
 
-@pytest.mark.parametrize("args", [("tick", "--wait"), ("tick", "--all", "--plan", OTHER_ID), ("tick", "--all", "--dry-run")])
+@pytest.mark.parametrize("args", [("tick", "--wait"), ("tick", "--all", "--plan", OTHER_ID), ("tick", "--all", "--dry-run"),
+                                  ("tick", "--all", "--stale-after", "5"), ("tick", "--all", "--timeout", "-1")])
 def test_tick_options_that_do_not_go_together(no_server: Path, args: tuple[str, ...]) -> None:
     result = runner.invoke(app, list(args))
     assert result.exit_code == 2 and "--" in result.output

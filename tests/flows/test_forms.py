@@ -198,3 +198,15 @@ def test_review_flow(home: Path) -> None:
     returned = _review(step=WORK_PLAN, decision="退回（return）", reason="缺少分工表", resubmit_by=again_by)
     assert returned.is_completed(), returned.message
     assert _run_name(returned) == f"审核：{WORK_PLAN}"
+
+
+def test_gate_refuses_a_step_or_plan_it_does_not_know_and_writes_nothing(home: Path) -> None:
+    """The gate's parameters come from reconcile, but the API takes anything: an unknown step ends the run
+    Failed before it suspends, an unknown plan fails it with the plan's refusal; no row either way."""
+    from flows.forms import gate
+
+    unknown_step = gate(step="伪造的步骤（build.no-such-step）", return_state=True)
+    assert unknown_step.is_failed() and unknown_step.name == "未登记" and "build.no-such-step" in unknown_step.message
+    unknown_plan = gate(step="研究制定工作方案（mobilize.work-plan）", plan="another-district", return_state=True)
+    assert unknown_plan.is_failed() and "another-district" in unknown_plan.message
+    assert _rows() == 0
