@@ -29,12 +29,19 @@ DIR_MODE = 0o700  # a folder of the archive: the service user only
 
 
 class EvidenceError(Exception):
-    """A file named for a check-in is missing or unreadable; nothing was recorded."""
+    """A file named for a check-in is missing or unreadable, or the archive cannot be written; nothing was recorded.
 
-    def __init__(self, path: Path, reason: str) -> None:
+    ``shown`` is how the file may be named to whoever sent it: the path they gave on the command line, or the
+    name an uploader gave (never the portal's spool path on the server). ``storage`` is True when the fault is
+    the server's (disk full, read-only, no permission on the archive), not the sender's file.
+    """
+
+    def __init__(self, path: Path, reason: str, shown: str | None = None, storage: bool = False) -> None:
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+        self.shown = str(path) if shown is None else shown
+        self.storage = storage
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,16 +91,17 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
             be written (disk full, read-only): then no temporary copy is left in ``evidence/tmp``.
     """
     name = source.name
+    shown = name if isinstance(source, Upload) else str(source)
     if isinstance(source, Upload):
         source = source.path
     if not source.exists():
-        raise EvidenceError(source, "文件不存在 / file not found")
+        raise EvidenceError(source, "文件不存在 / file not found", shown)
     if not source.is_file():
-        raise EvidenceError(source, "不是普通文件 / not a regular file")
+        raise EvidenceError(source, "不是普通文件 / not a regular file", shown)
     try:
         src = source.open("rb")
     except OSError as exc:
-        raise EvidenceError(source, f"无法读取 / cannot read: {exc.strerror or exc}") from exc
+        raise EvidenceError(source, f"无法读取 / cannot read: {_strerror(exc)}", shown) from exc
     digest = hashlib.sha256()
     size = 0
     tmp_name: str | None = None
@@ -121,18 +129,25 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
             os.replace(tmp_name, target)
     except _ReadError as exc:
         _discard(tmp_name)
-        raise EvidenceError(source, f"无法读取 / cannot read: {exc.error.strerror or exc.error}") from exc.error
+        raise EvidenceError(source, f"无法读取 / cannot read: {_strerror(exc.error)}", shown) from exc.error
     except OSError as exc:  # the archive refused the copy (disk full, read-only, quota): no half file stays behind
         _discard(tmp_name)
-        why = exc.strerror or str(exc)
+        why = _strerror(exc)
         raise EvidenceError(source, f"成果档案无法写入：{_WRITE_ZH.get(exc.errno or 0, '系统错误')}（{why}），该文件未保存 / "
-                                    f"the evidence archive cannot be written: {why}") from exc
+                                    f"the evidence archive cannot be written: {why}", shown, storage=True) from exc
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
     return StoredFile(sha, size, media_type, name)
 
 
 _WRITE_ZH = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配额", errno.EROFS: "文件系统只读",
              errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EIO: "磁盘读写错误"}
+
+
+def _strerror(exc: OSError) -> str:
+    """The OS's words for the error, without the file names an OSError's str() carries (server paths)."""
+    if exc.strerror:
+        return exc.strerror
+    return errno.errorcode.get(exc.errno or 0, type(exc).__name__)
 
 
 class _ReadError(Exception):

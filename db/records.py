@@ -42,14 +42,16 @@ def archive_or_refuse(home: Path, files: Sequence[Path | Upload]) -> list[Stored
     try:
         return [archive_file(home, f if isinstance(f, Upload) else Path(f)) for f in files]
     except EvidenceError as exc:
-        raise Refusal(INVALID, f"文件 {exc.path}：{exc.reason}", f"file {exc.path}: {exc.reason}") from exc
+        raise Refusal(INVALID, f"文件 {exc.shown}：{exc.reason}", f"file {exc.shown}: {exc.reason}",
+                      kind="storage" if exc.storage else "") from exc
 
 
 class Refusal(Exception):
     """The request was refused and nothing was written; ``code`` is the exit code to use.
 
     ``kind`` tells refusals apart where a caller answers them differently: ``blocked`` (an upstream
-    step is not done; the portal answers 409), ``not_owner`` (403), or empty.
+    step is not done; the portal answers 409), ``not_owner`` (403), ``storage`` (the server could not
+    write the evidence archive: the portal answers 507), or empty.
     """
 
     def __init__(self, code: int, zh: str, en: str, kind: str = "") -> None:

@@ -10,6 +10,7 @@ that is deleted when the request ends, whether the check-in was recorded or refu
 
 from __future__ import annotations
 
+import errno
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -118,7 +119,7 @@ class Form:
         """The uploaded files, each checked by name and first bytes, copied to this request's spool folder.
 
         Raises:
-            PortalError: 400 naming the refused file (nothing is kept).
+            PortalError: 400 naming the refused file, 507 when the server's disk cannot take it (nothing is kept).
         """
         out = []
         for n, part in enumerate(self.parts):
@@ -130,11 +131,15 @@ class Form:
             except UploadRefused as exc:
                 zh, _, en = str(exc).partition(" / ")
                 raise PortalError(400, f"{zh}；未保存任何内容", en) from None
-            if self._spool is None:
-                self.spool_root.mkdir(parents=True, exist_ok=True)
-                self._spool = Path(tempfile.mkdtemp(prefix="portal-", dir=self.spool_root))
-            target = self._spool / f"{n:03d}"
-            await run_in_threadpool(_copy, part, target)
+            try:
+                if self._spool is None:
+                    self.spool_root.mkdir(parents=True, exist_ok=True)
+                    self._spool = Path(tempfile.mkdtemp(prefix="portal-", dir=self.spool_root))
+                target = self._spool / f"{n:03d}"
+                await run_in_threadpool(_copy, part, target)
+            except OSError as exc:  # the server's disk (full, read-only): the sender's file is not at fault
+                self.cleanup()
+                raise storage_error(name, exc) from None
             out.append(Upload(target, name))
         return tuple(out)
 
@@ -143,6 +148,15 @@ class Form:
         if self._spool is not None:
             shutil.rmtree(self._spool, ignore_errors=True)
             self._spool = None
+
+
+def storage_error(name: str | None, exc: OSError) -> PortalError:
+    """507 for an upload the server could not store, naming the uploader's file (when known) and the OS's
+    reason, never a server path."""
+    why = exc.strerror or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    what = f"文件 {name}：" if name else ""
+    return PortalError(507, f"{what}服务器暂时无法保存附件（{why}），请稍后重试，并告知区两山办；未保存任何内容",
+                       f"{'file ' + name + ': ' if name else ''}the server cannot store uploads now: {why}")
 
 
 def _copy(part: UploadFile, target: Path) -> None:
@@ -159,9 +173,12 @@ async def read_form(request: Request, home: Path) -> AsyncIterator[Form]:
     ``file`` is an upload to check.
 
     Raises:
-        PortalError: 400 for a text field holding a NUL character.
+        PortalError: 400 for a text field holding a NUL character; 507 when the server cannot spool the form.
     """
-    form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FIELDS, max_part_size=MAX_FIELD_BYTES)
+    except OSError as exc:  # the parser's temporary files did not fit on the server's disk
+        raise storage_error(None, exc) from None
     parsed = Form({}, [], home / "evidence" / "tmp")
     try:
         for key, value in form.multi_items():

@@ -138,3 +138,54 @@ def test_the_command_says_the_disk_is_full_without_a_traceback(database: Databas
     assert "Traceback" not in result.output
     assert counts(database)["checkins"] == 0
     assert no_half_file(database.home) == []
+
+
+def _portal_checkin(database: Database, name: str, body: bytes) -> tuple[int, str, dict[str, int]]:
+    """eco hands in ``body`` as ``name`` through the portal; the answer's status and text, and the row counts."""
+    from tests.web.conftest import csrf, make_site
+
+    site = make_site(database)
+    try:
+        eco = site.login("eco")
+        response = eco.post(f"/steps/{STEP}/checkin", data={"csrf": csrf(eco), "deliverable": ["work-plan"]},
+                            files=[("file", (name, body, "application/pdf"))])
+        return response.status_code, response.text, site.counts()
+    finally:
+        for client in site.clients:
+            client.close()
+        site.portal.database.dispose()
+
+
+def test_the_portal_answers_507_for_a_full_archive_and_names_no_server_path(
+        database: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bureau's upload on a full disk: 507 (the server's fault, not the file's), the page names the bureau's
+    own file name and says to try again, never the server's spool or archive path; no row, nothing left."""
+    body = b"%PDF-1.4\n" + big_file(database.home.parent / "src.bin", 2 * MB, "portal").read_bytes()
+    fill_disk_after(monkeypatch, MB)
+    status, page, after = _portal_checkin(database, "工作方案.pdf", body)
+    assert status == 507, page[:500]
+    assert "工作方案.pdf" in page and "磁盘空间不足" in page and "请稍后重试" in page
+    assert str(database.home) not in page, page
+    assert "portal-" not in page and "/evidence" not in page
+    assert after["checkins"] == 0 and after["evidence"] == 0
+    assert no_half_file(database.home) == []
+    assert not [p for p in (database.home / "evidence" / "tmp").rglob("*") if p.is_file()], "the spool is emptied"
+
+
+def test_the_portal_answers_507_when_the_spool_itself_is_full(database: Database,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills while the portal spools the upload (before the archive): 507, no path, no row, no file."""
+    import web.uploads
+
+    real_copy = web.uploads._copy
+
+    def copy_then_fill(part: Any, target: Path) -> None:
+        real_copy(part, target)  # the copy lands, then the disk is full: the half-spooled request must vanish
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(target))
+
+    monkeypatch.setattr(web.uploads, "_copy", copy_then_fill)
+    status, page, after = _portal_checkin(database, "方案.pdf", b"%PDF-1.4\nbody\n%%EOF\n")
+    assert status == 507, page[:500]
+    assert "方案.pdf" in page and "No space left on device" in page
+    assert str(database.home) not in page and "portal-" not in page
+    assert after["checkins"] == 0 and after["evidence"] == 0 and after["files"] == 0

@@ -49,10 +49,13 @@ def read_board(portal: Portal) -> tuple[Facts, Board]:
 
 
 def refused(exc: Exception) -> PortalError:
-    """A Recorder refusal as HTTP: 400 bad input, 409 blocked by an unfinished upstream step, 403 otherwise."""
+    """A Recorder refusal as HTTP: 507 the archive cannot be written, 400 bad input, 409 blocked by an unfinished
+    upstream step, 403 otherwise."""
     from db.records import Refusal
 
     assert isinstance(exc, Refusal)
+    if exc.kind == "storage":  # the server's disk, not the bureau's file: say so, and try again later
+        return PortalError(507, f"{exc.zh}；请稍后重试，并告知区两山办；未保存任何内容", exc.en)
     if exc.code == 2:
         return PortalError(400, f"{exc.zh}；未保存任何内容", exc.en)
     if getattr(exc, "kind", "") == "blocked" or "前置步骤尚未完成" in exc.zh:
