@@ -60,17 +60,23 @@ services:
 		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true; \
 		for i in $$(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done; \
 	fi
-	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
-		|| ! fc-list 2>/dev/null | grep -qi "Noto Color Emoji"; then \
+	@# (grep reads all of fc-list's output: `grep -q` would stop early, and under pipefail the SIGPIPE that
+	@# fc-list then gets would read as "font missing")
+	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null \
+		|| ! fc-list 2>/dev/null | grep -i "Noto Color Emoji" >/dev/null; then \
 		echo "    installing chromium, fonts-noto-cjk and fonts-noto-color-emoji (Debian)"; \
 		export DEBIAN_FRONTEND=noninteractive; \
 		apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || \
 		{ apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; \
 	fi
 
+# Two workers (this machine has two cores), each taking whole files (a module's server is started once), in
+# the order tests/conftest.py gives them (costliest first), not xdist's default of the files with most tests first.
+TEST_WORKERS ?= 2
+
 test: install services
-	@echo "==> 测试 / test: pytest (SQLite and PostgreSQL, a real Prefect server, headless chromium)"
-	@$(BIN)/pytest
+	@echo "==> 测试 / test: pytest (SQLite and PostgreSQL, a real Prefect server, headless chromium), $(TEST_WORKERS) workers"
+	@$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	@echo "==> 代码检查 / lint: ruff"

@@ -32,3 +32,25 @@ def fixture_seed_text() -> str:
     if not SEED.exists():
         pytest.skip(f"seed document not found at {SEED} (shared/ is not beside this checkout)")
     return SEED.read_text(encoding="utf-8")
+
+
+def _cost_rank(item: pytest.Item) -> int:
+    """0 for a test that runs a Prefect server on PostgreSQL with workers (the longest), 1 for one that starts
+    another real Prefect server, 2 for another slow one, 3 for the rest."""
+    if item.get_closest_marker("server"):
+        return 0 if item.get_closest_marker("postgres") else 1
+    return 2 if item.get_closest_marker("slow") else 3
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The costliest files first, each file's tests kept together and in order.
+
+    `make test` runs two pytest-xdist workers that take whole files in this order (--dist loadfile
+    --no-loadscope-reorder): each starts on a file that runs a Prefect server for minutes while the many
+    quick files fill the gaps. Left last (alphabetical, or xdist's most-tests-first), the end-to-end and
+    fault files kept one core idle at the end.
+    """
+    rank: dict[str, int] = {}
+    for item in items:
+        rank[item.nodeid.split("::")[0]] = min(rank.get(item.nodeid.split("::")[0], 3), _cost_rank(item))
+    items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])  # stable: the order within a rank stays

@@ -17,6 +17,7 @@ import pytest
 
 # The portal's load and browser tests run on the databases of tests/db (SQLite and PostgreSQL).
 from tests.db.conftest import fixture_database, fixture_db_url, fixture_empty_engine  # noqa: F401
+from tests.prefect_server import start_prefect_server
 
 BIN = Path(sys.executable).parent
 
@@ -63,7 +64,7 @@ class Live:
                               timeout=300, check=False)
 
 
-@pytest.fixture(name="live", scope="session")
+@pytest.fixture(name="live", scope="module")
 def fixture_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     """`prefect server start` on 127.0.0.1 with its own PREFECT_HOME, then `liangshan serve` against it."""
     tmp = tmp_path_factory.mktemp("live")
@@ -74,8 +75,7 @@ def fixture_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
            "PREFECT_LOGGING_LEVEL": "WARNING"}
     env.pop("LIANGSHAN_DB_URL", None)
     server_log = tmp / "server.log"
-    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=server_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    server = start_prefect_server(env, port, server_log, ui=True)  # the browser tests open the UI
     serve_log = tmp / "serve.log"
     served = None
     try:

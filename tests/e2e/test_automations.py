@@ -25,6 +25,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from flows.automations import FAILED, GATE, NAMES, SILENT, AlertsError, webhook_from_channels, webhook_from_option
 from tests.e2e.conftest import BIN, _free_port, _stop, _wait
+from tests.prefect_server import start_prefect_server
 from tests.sinks import HttpSink, http_sink
 
 PLAN = "huyi-two-mountains"
@@ -135,9 +136,7 @@ def fixture_alerts(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Alerts]
                "PREFECT_API_AUTH_STRING": auth, "PREFECT_LOGGING_LEVEL": "WARNING",
                "LIANGSHAN_WECOM_API_BASE": sink.base}
         server_log = tmp / "server.log"
-        server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  env=server_env, stdout=server_log.open("wb"), stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        server = start_prefect_server(server_env, port, server_log)
         try:
             alerts = Alerts(api, auth, key, env, channels, sink, prefect_home, server_log, tmp)
             init = alerts.liangshan("init")  # the facts database, while the server starts

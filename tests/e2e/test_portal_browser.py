@@ -21,8 +21,8 @@ from db.records import ImportItem
 from tasks.notifier import AppriseNotifier
 from tasks.notify import run_notifications
 from tests.db.conftest import Database
+from tests.e2e.chromium import ARGS, ARTIFACTS, CHROMIUM
 from tests.e2e.portal import KEY, running_portal
-from tests.e2e.test_browser import ARGS, ARTIFACTS, CHROMIUM
 from tests.sinks import http_sink
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -30,6 +30,7 @@ from config.loader import load_plan
 from config.settings import DEFAULT_PLAN
 from tests.db.conftest import PG_ADMIN_URL
 from tests.e2e.conftest import BIN, _free_port, _stop, _wait
+from tests.prefect_server import start_prefect_server
 from tests.sinks import http_sink
 
 pytestmark = [pytest.mark.server, pytest.mark.postgres, pytest.mark.slow]
@@ -145,8 +146,7 @@ def fixture_province(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provi
                "LIANGSHAN_NOTIFY_CONFIG": str(channels), "LIANGSHAN_WECOM_API_BASE": sink.base}
         env.pop("LIANGSHAN_PLAN", None)
         server_log = tmp / "server.log"
-        server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                                  env=env, stdout=server_log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+        server = start_prefect_server(env, port, server_log)
         province = Province(api, env, tmp, ids, facts_url, {}, sink)
         try:
             _wait("prefect server on PostgreSQL", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200,

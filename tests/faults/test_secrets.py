@@ -41,6 +41,7 @@ from tasks.notify import run_notifications  # noqa: F401 (Prefect sets up loggin
 from tests.db.conftest import Database
 from tests.e2e.conftest import _free_port, _stop, _wait
 from tests.faults.conftest import pg_schema_url
+from tests.prefect_server import start_prefect_server
 from tests.sinks import http_sink, smtp_sink
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -261,8 +262,7 @@ def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.L
     api = f"http://127.0.0.1:{port}/api"
     server_env = {**env, "PREFECT_API_URL": api, "PREFECT_LOGGING_LEVEL": "WARNING"}
     log = tmp_path.parent / f"{tmp_path.name}-prefect-server.log"  # outside the searched folder
-    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=server_env, stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
+    server = start_prefect_server(server_env, port, log)
     try:
         _wait("prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, server, log)
         kept = read_prefect(api)

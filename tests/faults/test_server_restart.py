@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import _free_port, _stop, _wait
+from tests.prefect_server import start_prefect_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.server]
 
@@ -25,8 +26,7 @@ LIVE = {"SCHEDULED", "PENDING", "RUNNING", "PAUSED"}
 
 
 def start_server(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                              env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    server = start_prefect_server(env, port, log, append=True)
     api = env["PREFECT_API_URL"]
     _wait("prefect server", lambda: httpx.get(f"{api}/health", timeout=2).status_code == 200, 120, server, log)
     return server
