@@ -58,8 +58,9 @@ def print_preview(messages: list[dict[str, Any]], with_body: bool) -> None:
     out.print(table)
 
 
-def _notifier() -> Any:
-    """The configured notifier; exit 2 when none is configured or its channels file is refused (nothing is sent).
+def _notifier(plan_id: str) -> Any:
+    """The configured notifier for ``plan_id``'s messages; exit 2 when none is configured or its channels file is
+    refused (nothing is sent).
 
     The file is checked before Prefect is imported (seconds on a cold start), so a refusal is said at once.
     """
@@ -74,7 +75,7 @@ def _notifier() -> Any:
         check_channels(config)
         from tasks.notify import notifier_from_settings
 
-        notifier = notifier_from_settings()
+        notifier = notifier_from_settings(plan_id)
     except InvalidFile as exc:
         print_problems(exc.problems)
         fail("通知渠道文件（LIANGSHAN_NOTIFY_CONFIG）有错误，未发送任何通知 / the channels file is refused; nothing was sent")
@@ -100,7 +101,8 @@ def list_outbox(
     with ctx.sessions() as session:
         rows: list[dict[str, Any]] = [{"id": m.id, "day": m.day.isoformat(), "recipient": m.recipient, "subject": m.subject,
                  "status": m.status, "attempts": m.attempts, "last_error": m.last_error,
-                 "keys": [i.dedupe_key for i in m.items]} for m in list_messages(session=session, statuses=statuses)]
+                 "keys": [i.dedupe_key for i in m.items]} for m in list_messages(session=session, statuses=statuses,
+                                                                                plan_id=ctx.plan.id)]
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -120,10 +122,10 @@ def retry(plan_file: PlanOpt = None) -> None:
     from tasks.notify import portal_sender
 
     ctx = Context.ready(plan_file)
-    notifier = _notifier()
-    again = outbox.retry(ctx.sessions)
+    notifier = _notifier(ctx.plan.id)
+    again = outbox.retry(ctx.sessions, plan_id=ctx.plan.id)
     send, _ = portal_sender(ctx.plan, ctx.sessions, notifier)  # each bureau's link is made as its message goes out
-    report = outbox.deliver(ctx.sessions, send, lambda r: bool(notifier.channels(r)))
+    report = outbox.deliver(ctx.sessions, send, lambda r: bool(notifier.channels(r)), plan_id=ctx.plan.id)
     out.print(f"重新排队 {again} 条；发送成功 {len(report.sent)}，失败 {len(report.failed) + len(report.dead)}，"
               f"无渠道 {len(report.no_channel)}")
     if report.failed or report.dead or report.no_channel:
@@ -139,7 +141,7 @@ def test(
     ctx = Context(plan_file)
     if bureau not in ctx.plan.bureaus:
         fail(f"未知的单位“{bureau}”；可选：{', '.join(ctx.plan.bureaus)} / unknown bureau")
-    notifier = _notifier()
+    notifier = _notifier(ctx.plan.id)
     if not notifier.channels(bureau):
         out.print(f"{ctx.plan.bureau_name(bureau)}（{bureau}）没有配置通知渠道 / no channel", markup=False)
         raise typer.Exit(int(Exit.FINDING))

@@ -141,18 +141,22 @@ def attachment_paths(home: Path, stored: Sequence[str]) -> tuple[list[Path], lis
 def deliver(sessions: sessionmaker[Session], send: Sender,
             has_channel: Callable[[str], bool], now: datetime | None = None,
             tell_office: Callable[[OutboxMessage, str], None] | None = None,
-            home: Path | None = None) -> DeliveryReport:
-    """Send every message that is due (pending, or failed and past its back-off), bureaus in parallel.
+            home: Path | None = None, plan_id: str | None = None) -> DeliveryReport:
+    """Send every message of ``plan_id`` that is due (pending, or failed and past its back-off), bureaus in
+    parallel; ``plan_id`` None means every plan's (a database of one plan).
 
-    Each message is claimed right before it is sent and recorded right after (a commit each); one that
-    another delivery claimed first is left to it (``busy``). Attachments are resolved against ``home``
-    (default: LIANGSHAN_HOME from the settings).
+    A plan's run delivers only its own plan's messages: ``send`` fills portal links for the plan it was made
+    for, and another plan's bureau must never receive this plan's link. Each message is claimed right before
+    it is sent and recorded right after (a commit each); one that another delivery claimed first is left to
+    it (``busy``). Attachments are resolved against ``home`` (default: LIANGSHAN_HOME from the settings).
     """
     moment = now or utcnow()
+    query = select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "failed")),
+                                           OutboxMessage.next_attempt_at <= moment)
+    if plan_id is not None:
+        query = query.where(OutboxMessage.plan_id == plan_id)
     with sessions() as session:
-        due = list(session.scalars(
-            select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "failed")),
-                                           OutboxMessage.next_attempt_at <= moment).order_by(OutboxMessage.id)))
+        due = list(session.scalars(query.order_by(OutboxMessage.id)))
     report = DeliveryReport()
 
     def attempt(message: OutboxMessage) -> tuple[list[Any] | None, str]:
@@ -236,10 +240,12 @@ def _record(sessions: sessionmaker[Session], message_id: int, results: list[Any]
         return "failed"
 
 
-def retry(sessions: sessionmaker[Session], recipients: set[str] | None = None) -> int:
-    """Make failed, dead and channel-less messages due again now; how many."""
+def retry(sessions: sessionmaker[Session], recipients: set[str] | None = None, plan_id: str | None = None) -> int:
+    """Make failed, dead and channel-less messages (of ``plan_id``, or of every plan) due again now; how many."""
     with sessions.begin() as session:
         query = select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "dead", "no_channel")))
+        if plan_id is not None:
+            query = query.where(OutboxMessage.plan_id == plan_id)
         count = 0
         for message in session.scalars(query):
             if recipients is None or message.recipient in recipients:
@@ -250,11 +256,14 @@ def retry(sessions: sessionmaker[Session], recipients: set[str] | None = None) -
         return count
 
 
-def list_messages(*, session: Session, statuses: tuple[str, ...] | None = None) -> list[OutboxMessage]:
-    """Outbox messages, newest first, with their items."""
+def list_messages(*, session: Session, statuses: tuple[str, ...] | None = None,
+                  plan_id: str | None = None) -> list[OutboxMessage]:
+    """Outbox messages (of ``plan_id``, or of every plan), newest first, with their items."""
     query = select(OutboxMessage).options(selectinload(OutboxMessage.items)).order_by(OutboxMessage.id.desc())
     if statuses:
         query = query.where(OutboxMessage.status.in_(statuses))
+    if plan_id is not None:
+        query = query.where(OutboxMessage.plan_id == plan_id)
     return list(session.scalars(query))
 
 

@@ -150,8 +150,9 @@ def portal_sender(plan: Plan, sessions: Any, notifier: Notifier) -> tuple[Send, 
     return linker.wrap(notifier.send, list(getattr(notifier, "secrets", []))), linker
 
 
-def notifier_from_settings() -> Notifier | None:
-    """The apprise notifier on LIANGSHAN_NOTIFY_CONFIG, or None when notifications are not configured.
+def notifier_from_settings(plan_id: str | None = None) -> Notifier | None:
+    """The apprise notifier on LIANGSHAN_NOTIFY_CONFIG for ``plan_id``'s messages (its channels tagged by bureau
+    id, or by ``<plan id>:<bureau id>``), or None when notifications are not configured.
 
     Raises:
         InvalidFile: the channels file is refused before apprise reads it (see ``check_channels``).
@@ -159,7 +160,7 @@ def notifier_from_settings() -> Notifier | None:
     from config.settings import get_settings
 
     path = get_settings().notify_config
-    return AppriseNotifier(path) if path is not None else None
+    return AppriseNotifier(path, plan_id) if path is not None else None
 
 
 def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fact], day: date,
@@ -186,7 +187,8 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fa
                                                       body, (notice.dedupe_key,), (), True)])
 
     send, _ = portal_sender(plan, sessions, notifier)
-    report = outbox.deliver(sessions, send, lambda r: bool(notifier.channels(r)), tell_office=tell_office, home=home)
+    report = outbox.deliver(sessions, send, lambda r: bool(notifier.channels(r)), tell_office=tell_office, home=home,
+                            plan_id=plan.id)
     return NotifyReport(True, len(queued), len(report.sent), len(report.failed) + len(report.dead), len(report.no_channel))
 
 
@@ -200,7 +202,7 @@ def notify_bureaus(snap: Snapshot) -> dict[str, Any]:
     from config.errors import InvalidFile
 
     try:
-        notifier = notifier_from_settings()
+        notifier = notifier_from_settings(snap.plan.id)
     except InvalidFile as exc:
         for problem in exc.problems:
             logger.error("%s", problem)

@@ -194,3 +194,37 @@ def test_a_failed_delivery_keeps_the_link_out_of_errors(database: Database, peer
     for secret in linker.secrets:
         assert secret not in stored
     assert "/b/" not in stored
+
+
+def test_a_plans_run_delivers_only_its_own_plans_messages(database: Database, peers: Any, portal: None,
+                                                          tmp_path: Path) -> None:
+    """Two plans in one database, each with a message for its 生态环境局 waiting: the Huyi run sends the Huyi
+    plan's, with a link good for the Huyi plan only, and leaves the other plan's message for that plan's run
+    (had it sent it, that bureau would hold a link into a plan that is not its own)."""
+    from core.messages import Draft
+    from db import outbox
+    from db.plans import load_plan_version
+    from tests.cli.test_many_plans import OTHER_ID, two_plans
+
+    http, _, config = peers
+    other_file = two_plans(tmp_path / "plans") / "eco.yaml"
+    load_plan_version(database.sessions, load_plan(other_file), other_file.read_text(encoding="utf-8"), "tester")
+    waiting = Draft("eco", "【另一计划】请报送", f"请报送。[点此报送]({PORTAL_LINK_MARK})", (f"{OTHER_ID}|test|1",), (), False)
+    (other_message,) = outbox.enqueue(database.sessions, OTHER_ID, OPENING_DAY, [waiting])
+
+    _run(database, OPENING_DAY, config)
+    contents = [m["payload"]["markdown"]["content"] for m in http.wecom if m["key"] == KEY_ECO]
+    assert contents and not any("另一计划" in c for c in contents)
+    now = datetime.now(UTC)
+    assert {verify(SECRET, t, now).plan_id for c in contents for t in TOKEN.findall(c)} == {"huyi-two-mountains"}
+    with database.sessions() as s:
+        left = s.get(OutboxMessage, other_message)
+        assert left is not None and left.status == "pending" and left.attempts == 0
+    assert [m.plan_id for m in _listed(database, OTHER_ID)] == [OTHER_ID]
+
+
+def _listed(database: Database, plan_id: str) -> list[OutboxMessage]:
+    from db import outbox
+
+    with database.sessions() as s:
+        return outbox.list_messages(session=s, plan_id=plan_id)
