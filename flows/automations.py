@@ -88,7 +88,7 @@ class OfficeWebhook:
             secrets[f"param_{i}"] = value
             params[name] = f"{{{{param_{i}}}}}"
         return CustomWebhookNotificationBlock(
-            name="两山：领导小组办公室告警", url="{{webhook_url}}", method=self.method, json_data=self.payload,  # type: ignore[arg-type]
+            name="两山：领导小组办公室告警", url="{{webhook_url}}", method=self.method, json_data=self.payload,
             headers=headers or None, params=params or None, secrets=secrets, timeout=15)
 
 
@@ -132,7 +132,7 @@ def _from_service(service: Any) -> OfficeWebhook | None:
         if service.user:
             token = base64.b64encode(f"{service.user}:{service.password or ''}".encode()).decode()
             headers["Authorization"] = f"Basic {token}"
-        return OfficeWebhook("json", url, f"JSON webhook {_masked(url)}", method=service.method, headers=headers,
+        return OfficeWebhook("json", url, f"JSON webhook {_masked(url)}", method=str(service.method), headers=headers,
                              params={str(k): str(v) for k, v in service.params.items()},
                              payload=_json_payload(dict(service.payload_extras)))
     return None

@@ -87,20 +87,29 @@ class Notifier(Protocol):
 
 
 class AppriseNotifier:
-    """Channels from an apprise YAML config, one tag per bureau id (and office, leaders).
+    """Channels from an apprise YAML config, tagged by recipient: a bureau id (and office, leaders).
+
+    A channel tagged ``eco`` is 生态环境局's in every plan; one tagged ``<plan id>:eco`` only in that plan, for
+    an installation whose plans have bureaus of the same id that are not the same office (the city following
+    each district's plan). A notifier made with ``plan_id`` sends to both kinds; without, to plain tags only.
 
     Raises:
         InvalidFile: the config is refused by :func:`check_channels`.
     """
 
-    def __init__(self, config: Path) -> None:
+    def __init__(self, config: Path, plan_id: str | None = None) -> None:
         from tasks.wecom import register
 
         register()
         check_channels(config)  # before apprise reads it: apprise's own YAML reading has no guards
         self.config = config
+        self.plan_id = plan_id
         self.secrets = _secrets_in(config)
         _guard_apprise_logs(self.secrets)
+
+    def tags(self, recipient: str) -> list[str]:
+        """The tags whose channels reach ``recipient`` (apprise takes any of a list)."""
+        return [recipient, f"{self.plan_id}:{recipient}"] if self.plan_id else [recipient]
 
     def _apprise(self) -> object:
         import apprise
@@ -115,13 +124,13 @@ class AppriseNotifier:
 
     def channels(self, recipient: str) -> list[str]:
         app = self._apprise()
-        return [redact(s.url(privacy=True), self.secrets) for s in app.find(tag=recipient)]  # type: ignore[attr-defined]
+        return [redact(s.url(privacy=True), self.secrets) for s in app.find(tag=self.tags(recipient))]  # type: ignore[attr-defined]
 
     def send(self, recipient: str, subject: str, body: str, attachments: Sequence[Path] = ()) -> list[ServiceResult]:
         import apprise
 
         app = self._apprise()
-        services = list(app.find(tag=recipient))  # type: ignore[attr-defined]
+        services = list(app.find(tag=self.tags(recipient)))  # type: ignore[attr-defined]
         results = []
         for service in services:
             extra: dict[str, object] = {}

@@ -145,3 +145,32 @@ def test_keys_never_appear_in_what_is_stored_or_printed(database: Database, peer
         assert secret not in dump
         assert all(secret not in o for o in outputs)
     assert "wecom://****" in dump or "wecom://O...2" in dump
+
+
+def test_a_channel_tagged_with_a_plan_reaches_that_plans_bureau_only(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """`eco` is 生态环境局 in every plan; `<plan id>:eco` in that plan only (two districts' 生态环境局 share an id
+    but not an office): the Huyi plan's message reaches the plain channel and its own, never the other plan's."""
+    from tests.cli.test_many_plans import OTHER_ID
+
+    every, huyi_only, other_only = "ECOEVERYPLANKEY00001", "ECOHUYIONLYKEY000002", "ECOOTHERONLYKEY00003"
+    config = tmp_path / "notify.yaml"
+    config.write_text(f"""
+urls:
+  - wecom://{every}:
+      - tag: eco
+  - wecom://{huyi_only}:
+      - tag: huyi-two-mountains:eco
+  - wecom://{other_only}:
+      - tag: {OTHER_ID}:eco
+""", encoding="utf-8")
+    with http_sink() as http:
+        monkeypatch.setenv("LIANGSHAN_WECOM_API_BASE", http.base)
+        monkeypatch.setattr(wecom, "_sent", {})
+        results = AppriseNotifier(config, "huyi-two-mountains").send("eco", "【两山基地】提醒", "请报送")
+        assert len(results) == 2 and all(r.ok for r in results)
+        assert sorted(m["key"] for m in http.wecom) == sorted([every, huyi_only])
+        assert all(every not in r.service and huyi_only not in r.service for r in results)  # masked
+    assert len(AppriseNotifier(config, OTHER_ID).channels("eco")) == 2
+    assert len(AppriseNotifier(config).channels("eco")) == 1  # no plan named: the plain tag only
+    assert AppriseNotifier(config, "huyi-two-mountains").channels("water") == []
