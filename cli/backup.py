@@ -6,8 +6,9 @@ database URL (not even redacted): a backup log is often mailed or kept beside th
 Exit codes: backup ``0`` written; ``1`` written, but some evidence files were missing or altered and
 were left out (named); ``2`` bad input (``--out`` exists without ``--force``, its folder is missing).
 Restore ``0`` restored; ``2`` the archive is not a sound backup (tampered, truncated, a member name
-or type not allowed, too large), or was made by another schema revision, or the database is at
-another revision; ``3`` the target database already holds rows. On any refusal nothing is written.
+or type not allowed, too large), its signature does not match LIANGSHAN_SECRET_KEY (or it is unsigned
+while a key is set, without ``--unsigned``), or was made by another schema revision, or the database is
+at another revision; ``3`` the target database already holds rows. On any refusal nothing is written.
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ def backup(
         fail(f"{out_file} 不是普通文件 / {out_file} is not a regular file")
     ctx = Context.ready()
     try:
-        report = write_backup(ctx.url, ctx.home, out_file)
+        report = write_backup(ctx.url, ctx.home, out_file, key=ctx.settings.portal_key())
     except BackupError as exc:
         fail(f"备份失败 backup failed: {exc.zh} / {exc.en}", Exit(exc.code))
     except OperationalError as exc:
@@ -62,13 +63,18 @@ def backup(
                                "schema_revision": report.schema_revision, "created_at": report.created_at,
                                "rows": report.rows, "evidence_files": report.evidence_files,
                                "evidence_bytes": report.evidence_bytes, "problems": report.problems,
-                               "seconds": round(report.seconds, 3)}, ensure_ascii=False, indent=2))
+                               "signed": report.signed, "seconds": round(report.seconds, 3)}, ensure_ascii=False, indent=2))
     else:
         out.print(f"已备份 backup written: {report.path}  （{report.size / 1e6:.1f} MB，用时 {report.seconds:.1f} 秒）",
                   markup=False)
         out.print(f"  数据库版本 revision {report.schema_revision}，{len(report.rows)} 个表共 {rows} 行 rows，"
                   f"成果文件 {report.evidence_files} 个 evidence files（{report.evidence_bytes / 1e6:.1f} MB）", markup=False)
         out.print(f"  sha256 {report.sha256}", markup=False)
+        if report.signed:
+            out.print("  清单已用 LIANGSHAN_SECRET_KEY 签名 / manifest signed (HMAC-SHA256)", markup=False)
+    if not report.signed:
+        err.print("备份未签名：未设置 LIANGSHAN_SECRET_KEY，恢复时无法确认备份未被改动 / "
+                  "unsigned: LIANGSHAN_SECRET_KEY is not set", markup=False)
     for problem in report.problems:
         kind = "缺失 missing" if problem["kind"] == "missing" else "被改动 altered"
         err.print(f"成果文件{kind}，未备份 / left out: {problem['sha256']}", markup=False, style="red")
@@ -80,6 +86,8 @@ def backup(
 
 def restore(
     archive: Annotated[Path, typer.Argument(help="liangshan backup 写出的备份文件 / a file written by liangshan backup.")],
+    unsigned: Annotated[bool, typer.Option(
+        "--unsigned", help="设置了 LIANGSHAN_SECRET_KEY 时也恢复未签名的备份（确认来源可靠）/ accept an unsigned backup.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """恢复：把备份文件载入空数据库和成果档案；先校验清单中每个文件的哈希，全部成功或全部不写入
@@ -91,7 +99,7 @@ def restore(
 
     ctx = Context()
     try:
-        report = load_backup(ctx.engine, ctx.home, archive)
+        report = load_backup(ctx.engine, ctx.home, archive, key=ctx.settings.portal_key(), allow_unsigned=unsigned)
     except BackupError as exc:
         where = f"（{exc.member}）" if exc.member and exc.member not in exc.zh else ""
         fail(f"未恢复 refused: {exc.zh}{where} / {exc.en}\n未写入任何内容 / nothing was written", Exit(exc.code))
@@ -102,7 +110,8 @@ def restore(
         typer.echo(json.dumps({"schema_revision": report.schema_revision, "created_at": report.created_at,
                                "rows": report.rows, "evidence_files": report.evidence_files,
                                "evidence_bytes": report.evidence_bytes, "migrated": report.migrated,
-                               "missing_evidence": report.missing_evidence, "seconds": round(report.seconds, 3)},
+                               "missing_evidence": report.missing_evidence, "signed": report.signed,
+                               "seconds": round(report.seconds, 3)},
                               ensure_ascii=False, indent=2))
     else:
         made = "（空数据库已迁移到此版本 migrated）" if report.migrated else ""
@@ -110,7 +119,8 @@ def restore(
                   f"{report.schema_revision}{made}）", markup=False)
         out.print(f"  {len(report.rows)} 个表共 {rows} 行 rows，成果文件 {report.evidence_files} 个 evidence files"
                   f"（{report.evidence_bytes / 1e6:.1f} MB），用时 {report.seconds:.1f} 秒", markup=False)
-        out.print("  请运行 liangshan verify 校验成果档案 / run `liangshan verify` to check the evidence archive", markup=False)
+        out.print(f"  {'签名核对无误 signature checked' if report.signed else '备份未签名 unsigned'}；"
+                  "请运行 liangshan verify 校验成果档案 / run `liangshan verify` to check the evidence archive", markup=False)
     if report.missing_evidence:
         err.print(f"备份时已有 {len(report.missing_evidence)} 个成果文件缺失或被改动，未能恢复 / "
                   f"{len(report.missing_evidence)} evidence file(s) were already missing when backed up", markup=False)

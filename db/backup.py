@@ -28,6 +28,7 @@ import base64
 import contextlib
 import gzip
 import hashlib
+import hmac
 import io
 import json
 import math
@@ -73,7 +74,8 @@ from db.evidence import DIR_MODE, FILE_MODE, archive_path, hash_file
 from db.models import Base
 from db.schema import EXPECTED_REVISION
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupReport", "RestoreReport", "backup", "restore", "tables"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "BackupReport", "RestoreReport", "backup", "check_signature",
+           "manifest_mac", "restore", "tables"]
 
 FORMAT = "liangshan-backup"
 FORMAT_VERSION = 1
@@ -119,6 +121,7 @@ class BackupReport:
     evidence_bytes: int
     problems: list[dict[str, str]]  # evidence rows whose file was missing or altered, left out
     seconds: float
+    signed: bool = False  # the manifest carries an HMAC made with the installation's secret key
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +136,7 @@ class RestoreReport:
     migrated: bool  # the database was blank and was migrated in the same transaction
     missing_evidence: list[str]  # files the backup itself reported missing or altered (verify will too)
     seconds: float
+    signed: bool = False  # its signature was checked with the secret key
 
 
 def tables() -> list[Table]:
@@ -368,11 +372,13 @@ def _tarinfo(name: str, size: int, mtime: float, mode: int) -> tarfile.TarInfo:
     return info
 
 
-def backup(url: str, home: Path, out: Path, *, on_table: Callable[[str, int], None] | None = None) -> BackupReport:
+def backup(url: str, home: Path, out: Path, *, on_table: Callable[[str, int], None] | None = None,
+           key: str | None = None) -> BackupReport:
     """Write the archive ``out`` (through a temporary name in its folder, mode 0600) from the database and ``home``.
 
     ``url`` is only used to connect; it is never written anywhere. ``on_table`` is told each table as
-    it is dumped (name, rows), inside the snapshot.
+    it is dumped (name, rows), inside the snapshot. With ``key`` (the installation's secret key) the
+    manifest is signed (:func:`manifest_mac`); the key itself is written nowhere.
 
     Raises:
         BackupError: the folder of ``out`` does not exist, or an evidence file changed while being copied.
@@ -413,6 +419,8 @@ def backup(url: str, home: Path, out: Path, *, on_table: Callable[[str, int], No
             "evidence": {"files": len(kept), "bytes": sum(s for _sha, s in kept), "problems": problems},
             "members": members,
         }
+        if key is not None:
+            manifest[_SIGNATURE] = {"alg": "HMAC-SHA256", "mac": manifest_mac(key, manifest)}
         manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8")
         mtime = created.timestamp()
         fd, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".partial", dir=folder)
@@ -443,7 +451,7 @@ def backup(url: str, home: Path, out: Path, *, on_table: Callable[[str, int], No
                 partial.unlink(missing_ok=True)
     return BackupReport(out, writer.digest.hexdigest(), writer.size, revision, created.isoformat(),
                         {t.name: rows for t, rows, _sha, _size in dumped}, len(kept), sum(s for _sha, s in kept), problems,
-                        time.monotonic() - started)
+                        time.monotonic() - started, key is not None)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -569,6 +577,47 @@ def _mismatch(name: str) -> BackupError:
                 f"{name} does not match its SHA-256 in the manifest (altered or damaged)", name)
 
 
+_SIGNATURE = "signature"
+_MAC_CONTEXT = b"liangshan backup manifest v1"  # the secret key also signs portal links: a key of its own here
+
+
+def manifest_mac(key: str, manifest: dict[str, Any]) -> str:
+    """HMAC-SHA256 of the manifest (all but its signature, canonical JSON) under a key derived from ``key``.
+
+    The manifest lists the SHA-256 of every other member, so the MAC covers the whole archive: whoever
+    rewrites a member and its manifest entry together cannot make a matching MAC without the key.
+    """
+    body = {k: v for k, v in manifest.items() if k != _SIGNATURE}
+    canonical = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    derived = hmac.new(key.encode("utf-8"), _MAC_CONTEXT, hashlib.sha256).digest()
+    return hmac.new(derived, canonical, hashlib.sha256).hexdigest()
+
+
+def check_signature(manifest: dict[str, Any], key: str | None, allow_unsigned: bool) -> bool:
+    """Whether the manifest is signed with ``key``; refuse what cannot be trusted.
+
+    Raises:
+        BackupError: signed, but no key was given or the MAC differs (altered, or another key); unsigned
+            while a key is set, unless ``allow_unsigned`` (an attacker could drop the signature).
+    """
+    signature = manifest.get(_SIGNATURE)
+    if signature is None:
+        if key is not None and not allow_unsigned:
+            raise _bad("备份文件没有签名（备份时未设置 LIANGSHAN_SECRET_KEY），无法确认它未被改动；"
+                       "确认来源可靠后加 --unsigned 恢复",
+                       "the backup is not signed, so it cannot be shown unaltered; add --unsigned if you trust its source",
+                       MANIFEST)
+        return False
+    if key is None:
+        raise _bad("备份文件已签名：请设置与备份时相同的 LIANGSHAN_SECRET_KEY，以便核对签名",
+                   "the backup is signed: set the LIANGSHAN_SECRET_KEY it was made with, to check the signature", MANIFEST)
+    if not hmac.compare_digest(str(signature.get("mac", "")), manifest_mac(key, manifest)):
+        raise _bad("签名不符：备份文件被改动过，或 LIANGSHAN_SECRET_KEY 与备份时的不同",
+                   "the signature does not match: the backup was altered, or the secret key differs from the one it was made with",
+                   MANIFEST)
+    return True
+
+
 def _parse_manifest(data: bytes) -> dict[str, Any]:
     try:
         manifest = json.loads(data)
@@ -579,6 +628,11 @@ def _parse_manifest(data: bytes) -> dict[str, Any]:
     if manifest.get("format_version") != FORMAT_VERSION:
         raise _bad(f"备份格式版本 {manifest.get('format_version')!r}，本程序只读版本 {FORMAT_VERSION}",
                    f"format version {manifest.get('format_version')!r}; this program reads version {FORMAT_VERSION}", MANIFEST)
+    signature = manifest.get(_SIGNATURE)
+    if signature is not None and not (isinstance(signature, dict) and signature.get("alg") == "HMAC-SHA256"
+                                      and isinstance(signature.get("mac"), str)
+                                      and re.fullmatch(r"[0-9a-f]{64}", signature["mac"])):
+        raise _bad("清单中的签名无效", "invalid signature in the manifest", MANIFEST)
     revision = manifest.get("schema_revision")
     if revision != EXPECTED_REVISION:
         raise BackupError(f"备份的数据库版本是 {revision}，本程序的版本是 {EXPECTED_REVISION}，不能恢复；"
@@ -845,15 +899,18 @@ def _place(placed: _Placed, home: Path, sha: str, temp: Path) -> None:
     placed.placed.append(target)
 
 
-def restore(engine: Engine, home: Path, archive: Path) -> RestoreReport:
+def restore(engine: Engine, home: Path, archive: Path, *, key: str | None = None,
+            allow_unsigned: bool = False) -> RestoreReport:
     """Load ``archive`` into the empty database of ``engine`` and the evidence archive under ``home``.
 
-    The archive is checked whole first (nothing written); then the rows go in in one transaction and the
-    files through temporary names, each hash checked again; any failure undoes both.
+    The archive is checked whole first, its signature with ``key`` included (see :func:`check_signature`;
+    nothing written); then the rows go in in one transaction and the files through temporary names, each
+    hash checked again; any failure undoes both.
 
     Raises:
         BackupError: code 3 when the database holds rows; code 2 when the archive is not a sound
-            backup of this schema revision (naming the member), or the database is at another revision.
+            backup of this schema revision (naming the member), its signature fails, or the database is
+            at another revision.
     """
     started = time.monotonic()
     archive = Path(archive)
@@ -865,6 +922,7 @@ def restore(engine: Engine, home: Path, archive: Path) -> RestoreReport:
         with engine.connect() as conn, conn.begin():
             _refuse_target(*_target_state(conn))
     checked = _check(archive)
+    signed = check_signature(checked.manifest, key, allow_unsigned)
     evidence_bytes = sum(m["size"] for m in checked.members if m["name"].startswith("evidence/"))
     evidence = home / "evidence"
     probe = evidence
@@ -932,4 +990,4 @@ def restore(engine: Engine, home: Path, archive: Path) -> RestoreReport:
         _fsync_dir(folder)
     files = sum(1 for m in checked.members if m["name"].startswith("evidence/"))
     return RestoreReport(manifest["schema_revision"], manifest["created_at"], loaded, files, evidence_bytes, migrated,
-                         sorted(p["sha256"] for p in manifest["evidence"]["problems"]), time.monotonic() - started)
+                         sorted(p["sha256"] for p in manifest["evidence"]["problems"]), time.monotonic() - started, signed)

@@ -468,3 +468,67 @@ def test_backup_is_one_snapshot_while_checkins_are_written(database: Database, n
     engine.dispose()
     assert checkins == audited == with_file == evidence
     assert _ok(["verify"], target).stdout.startswith(f"已校验 {evidence} 个文件，0 个有问题")
+
+
+SIGNING_KEY = "backup-signing-key-7d1e0c5b9a2f4e6d8c0b1a3f5e7d9c1b"
+
+
+def _resigned_member(name: str) -> Callable[[list[tuple[tarfile.TarInfo, bytes]]], None]:
+    """Change a row of ``name`` and write its new SHA-256 and size into the manifest, keeping the signature:
+    what someone who can rewrite the archive, but does not hold the key, would do."""
+    import hashlib
+
+    def change(items: list[tuple[tarfile.TarInfo, bytes]]) -> None:
+        for i, (info, data) in enumerate(items):
+            if info.name == name:
+                items[i] = (info, data.replace("测试延期".encode(), "已经同意".encode(), 1))
+                new = items[i][1]
+
+        def edit(manifest: dict[str, Any]) -> None:
+            entry = next(m for m in manifest["members"] if m["name"] == name)
+            entry["sha256"], entry["size"] = hashlib.sha256(new).hexdigest(), len(new)
+        _set_manifest(items, edit)
+    return change
+
+
+def test_a_signed_backup_restores_only_with_its_key(sample: Path, tmp_path: Path) -> None:
+    """With LIANGSHAN_SECRET_KEY set, backup signs the manifest (HMAC) and says so; restore with the same key
+    checks it. Refused, nothing written: no key, another key, a member rewritten together with its manifest
+    entry; an unsigned backup while a key is set, unless --unsigned. The key is in no output and no member."""
+    source = _env(f"sqlite:///{tmp_path / 'source.db'}", tmp_path / "source-home")
+    _ok(["restore", str(sample)], source)
+    signed = tmp_path / "signed.tar.gz"
+    made = _ok(["backup", "--out", str(signed), "--json"], source | {"LIANGSHAN_SECRET_KEY": SIGNING_KEY})
+    assert json.loads(made.stdout)["signed"] is True and "未签名" not in made.stderr
+    manifest = json.loads(_members(signed)["manifest.json"])
+    assert manifest["signature"]["alg"] == "HMAC-SHA256" and len(manifest["signature"]["mac"]) == 64
+    assert all(SIGNING_KEY.encode() not in data for data in _members(signed).values())
+    assert SIGNING_KEY not in made.output
+
+    unsigned_made = _ok(["backup", "--out", str(tmp_path / "plain.tar.gz")], source)
+    assert "备份未签名" in unsigned_made.stderr  # said where the office will see it
+
+    def restore_into(archive: Path, key: str | None, *args: str, code: int = 0) -> Any:
+        name = uuid.uuid4().hex[:6]
+        env = _env(f"sqlite:///{tmp_path / f'target-{name}.db'}", tmp_path / f"target-home-{name}")
+        result = _ok(["restore", str(archive), *args], env | ({"LIANGSHAN_SECRET_KEY": key} if key else {}), code=code)
+        if code:
+            assert "未写入任何内容" in result.stderr and not (tmp_path / f"target-{name}.db").exists()
+            assert not (tmp_path / f"target-home-{name}").exists()
+        return result
+
+    assert "签名核对无误" in restore_into(signed, SIGNING_KEY).stdout
+    assert "备份文件已签名" in restore_into(signed, None, code=2).stderr
+    assert "签名不符" in restore_into(signed, "another-key-of-the-right-length-0123456789abcdef", code=2).stderr
+    forged = tmp_path / "forged.tar.gz"
+    _rewrite(signed, forged, _resigned_member("tables/extensions.jsonl"))
+    assert "签名不符" in restore_into(forged, SIGNING_KEY, code=2).stderr
+    # The forgery is otherwise sound: without its signature it would restore, and the record would say what
+    # the forger wrote. Only the signature stops it.
+    unsigned_forgery = tmp_path / "unsigned-forgery.tar.gz"
+    _rewrite(forged, unsigned_forgery, lambda items: _set_manifest(items, lambda m: m.pop("signature")))
+    assert "备份未签名" in restore_into(unsigned_forgery, None).stdout
+    stripped = tmp_path / "stripped.tar.gz"
+    _rewrite(signed, stripped, lambda items: _set_manifest(items, lambda m: m.pop("signature")))
+    assert "没有签名" in restore_into(stripped, SIGNING_KEY, code=2).stderr
+    assert "备份未签名" in restore_into(stripped, SIGNING_KEY, "--unsigned").stdout
