@@ -50,22 +50,44 @@ def _statuses(database: Database) -> Counter[str]:
         return Counter(session.scalars(select(OutboxMessage.status)))
 
 
+class BothSending:
+    """Holds every send until both deliveries have begun sending, so that each has read its list of due
+    messages while the other's claims were still few: on a loaded machine one delivery could otherwise
+    claim all forty before the other starts, and the two would never meet."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self.seen: set[int] = set()
+        self.both = threading.Condition()
+
+    def sender(self, who: int) -> Any:
+        def send(recipient: str, subject: str, body: str, attachments: Any = ()) -> list[ServiceResult]:
+            with self.both:
+                self.seen.add(who)
+                self.both.notify_all()
+                assert self.both.wait_for(lambda: len(self.seen) == 2, timeout=60), "the other delivery never sent"
+            return self.sink(recipient, subject, body, attachments)
+        return send
+
+
 def test_two_deliveries_at_once_send_each_message_once(database: Database) -> None:
-    """Two deliver() calls started together on the same 40 pending messages: 40 sends in all, none twice."""
+    """Two deliver() calls at once on the same 40 pending messages, each having read the due list before the
+    other claimed most of it: 40 sends in all, none twice, and the two met over some claims."""
     ids = _queue(database, 40)
     sink = Sink(pause=0.02)
+    gate = BothSending(sink)
     start = threading.Barrier(2)
     reports: list[outbox.DeliveryReport] = []
     errors: list[BaseException] = []
 
-    def run() -> None:
+    def run(who: int) -> None:
         start.wait()
         try:
-            reports.append(outbox.deliver(database.sessions, sink, lambda r: True))
+            reports.append(outbox.deliver(database.sessions, gate.sender(who), lambda r: True))
         except BaseException as exc:  # handed to the test below
             errors.append(exc)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
+    threads = [threading.Thread(target=run, args=(who,)) for who in range(2)]
     for t in threads:
         t.start()
     for t in threads:
