@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 __all__ = ["DIR_MODE", "FILE_MODE", "EvidenceError", "StoredFile", "Upload", "archive_file", "archive_path",
-           "hash_file"]
+           "hash_file", "os_reason"]
 
 _CHUNK = 1 << 20
 FILE_MODE = 0o400  # an archived file: read-only, for the service user only
@@ -101,7 +101,7 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
     try:
         src = source.open("rb")
     except OSError as exc:
-        raise EvidenceError(source, f"无法读取 / cannot read: {_strerror(exc)}", shown) from exc
+        raise EvidenceError(source, f"无法读取 / cannot read: {os_reason(exc)}", shown) from exc
     digest = hashlib.sha256()
     size = 0
     tmp_name: str | None = None
@@ -129,10 +129,10 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
             os.replace(tmp_name, target)
     except _ReadError as exc:
         _discard(tmp_name)
-        raise EvidenceError(source, f"无法读取 / cannot read: {_strerror(exc.error)}", shown) from exc.error
+        raise EvidenceError(source, f"无法读取 / cannot read: {os_reason(exc.error)}", shown) from exc.error
     except OSError as exc:  # the archive refused the copy (disk full, read-only, quota): no half file stays behind
         _discard(tmp_name)
-        why = _strerror(exc)
+        why = os_reason(exc)
         raise EvidenceError(source, f"成果档案无法写入：{_WRITE_ZH.get(exc.errno or 0, '系统错误')}（{why}），该文件未保存 / "
                                     f"the evidence archive cannot be written: {why}", shown, storage=True) from exc
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -143,7 +143,7 @@ _WRITE_ZH = {errno.ENOSPC: "磁盘空间不足", errno.EDQUOT: "超出磁盘配�
              errno.EACCES: "没有写入权限", errno.EPERM: "没有写入权限", errno.EIO: "磁盘读写错误"}
 
 
-def _strerror(exc: OSError) -> str:
+def os_reason(exc: OSError) -> str:
     """The OS's words for the error, without the file names an OSError's str() carries (server paths)."""
     if exc.strerror:
         return exc.strerror

@@ -38,7 +38,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
@@ -151,10 +151,8 @@ def deliver(sessions: sessionmaker[Session], send: Sender,
     it (``busy``). Attachments are resolved against ``home`` (default: LIANGSHAN_HOME from the settings).
     """
     moment = now or utcnow()
-    query = select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "failed")),
-                                           OutboxMessage.next_attempt_at <= moment)
-    if plan_id is not None:
-        query = query.where(OutboxMessage.plan_id == plan_id)
+    query = _of_plan(select(OutboxMessage.id).where(OutboxMessage.status.in_(("pending", "failed")),
+                                                    OutboxMessage.next_attempt_at <= moment), plan_id)
     with sessions() as session:
         due = list(session.scalars(query.order_by(OutboxMessage.id)))
     report = DeliveryReport()
@@ -243,9 +241,7 @@ def _record(sessions: sessionmaker[Session], message_id: int, results: list[Any]
 def retry(sessions: sessionmaker[Session], recipients: set[str] | None = None, plan_id: str | None = None) -> int:
     """Make failed, dead and channel-less messages (of ``plan_id``, or of every plan) due again now; how many."""
     with sessions.begin() as session:
-        query = select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "dead", "no_channel")))
-        if plan_id is not None:
-            query = query.where(OutboxMessage.plan_id == plan_id)
+        query = _of_plan(select(OutboxMessage).where(OutboxMessage.status.in_(("failed", "dead", "no_channel"))), plan_id)
         count = 0
         for message in session.scalars(query):
             if recipients is None or message.recipient in recipients:
@@ -262,9 +258,12 @@ def list_messages(*, session: Session, statuses: tuple[str, ...] | None = None,
     query = select(OutboxMessage).options(selectinload(OutboxMessage.items)).order_by(OutboxMessage.id.desc())
     if statuses:
         query = query.where(OutboxMessage.status.in_(statuses))
-    if plan_id is not None:
-        query = query.where(OutboxMessage.plan_id == plan_id)
-    return list(session.scalars(query))
+    return list(session.scalars(_of_plan(query, plan_id)))
+
+
+def _of_plan(query: Select[Any], plan_id: str | None) -> Select[Any]:
+    """``query`` narrowed to one plan's messages (None: every plan's)."""
+    return query if plan_id is None else query.where(OutboxMessage.plan_id == plan_id)
 
 
 def _home(home: Path | None) -> Path:

@@ -10,7 +10,6 @@ that is deleted when the request ends, whether the check-in was recorded or refu
 
 from __future__ import annotations
 
-import errno
 import shutil
 import tempfile
 from collections.abc import AsyncIterator
@@ -24,7 +23,7 @@ from starlette.datastructures import UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.uploads import HEAD_BYTES, UploadRefused, check_upload_head, check_upload_name
-from db.evidence import Upload
+from db.evidence import Upload, os_reason
 from web.app import PortalError
 
 __all__ = ["MAX_FILES", "BodyLimit", "BodyTooLarge", "Form", "read_form"]
@@ -153,7 +152,7 @@ class Form:
 def storage_error(name: str | None, exc: OSError) -> PortalError:
     """507 for an upload the server could not store, naming the uploader's file (when known) and the OS's
     reason, never a server path."""
-    why = exc.strerror or errno.errorcode.get(exc.errno or 0, type(exc).__name__)
+    why = os_reason(exc)
     what = f"文件 {name}：" if name else ""
     return PortalError(507, f"{what}服务器暂时无法保存附件（{why}），请稍后重试，并告知区两山办；未保存任何内容",
                        f"{'file ' + name + ': ' if name else ''}the server cannot store uploads now: {why}")
