@@ -532,3 +532,12 @@ def test_a_signed_backup_restores_only_with_its_key(sample: Path, tmp_path: Path
     _rewrite(signed, stripped, lambda items: _set_manifest(items, lambda m: m.pop("signature")))
     assert "没有签名" in restore_into(stripped, SIGNING_KEY, code=2).stderr
     assert "备份未签名" in restore_into(stripped, SIGNING_KEY, "--unsigned").stdout
+
+
+@pytest.mark.parametrize("signature", ["not-a-signature", {"alg": "MD5", "mac": "0" * 64}, {"alg": "HMAC-SHA256", "mac": "XYZ"},
+                                       {"alg": "HMAC-SHA256"}], ids=["string", "other-alg", "bad-hex", "no-mac"])
+def test_a_malformed_signature_is_refused(sample: Path, tmp_path: Path, signature: Any) -> None:
+    """A signature field that is not an HMAC-SHA256 of 64 hex digits is refused before anything is written."""
+    odd = tmp_path / "odd-signature.tar.gz"
+    _rewrite(sample, odd, lambda items: _set_manifest(items, lambda m: m.update(signature=signature)))
+    assert "清单中的签名无效" in _refused(odd, tmp_path)

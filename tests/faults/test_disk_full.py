@@ -189,3 +189,19 @@ def test_the_portal_answers_507_when_the_spool_itself_is_full(database: Database
     assert "方案.pdf" in page and "No space left on device" in page
     assert str(database.home) not in page and "portal-" not in page
     assert after["checkins"] == 0 and after["evidence"] == 0 and after["files"] == 0
+
+
+def test_the_portal_answers_507_when_the_form_parser_cannot_spool(database: Database,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk is full before the form is even parsed (the parser's temporary files): 507, no path, nothing kept."""
+    from starlette.requests import Request
+
+    async def no_room(self: Request, **kwargs: Any) -> Any:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), "/tmp/spooled-by-the-parser")
+
+    monkeypatch.setattr(Request, "form", no_room)
+    status, page, after = _portal_checkin(database, "方案.pdf", b"%PDF-1.4\nbody\n%%EOF\n")
+    assert status == 507, page[:500]
+    assert "服务器暂时无法保存附件" in page and "No space left on device" in page
+    assert "/tmp/spooled-by-the-parser" not in page and str(database.home) not in page
+    assert after["checkins"] == 0 and after["evidence"] == 0 and after["files"] == 0
