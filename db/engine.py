@@ -10,9 +10,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
 
-__all__ = ["database_url", "make_engine", "make_sessionmaker", "redact_url"]
+__all__ = ["database_url", "make_engine", "make_sessionmaker", "read_session", "redact_url"]
 
 _SQLITE_BUSY_MS = 30_000
+_READ_ONLY = "liangshan_read_only"
 
 
 def database_url(settings: Settings) -> str:
@@ -61,7 +62,19 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A session that only reads says so (read_session): it takes no write lock, and in WAL mode it
+    # neither waits for writers nor makes them wait.
+    read_only = connection.get_execution_options().get(_READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def read_session(sessions: sessionmaker[Session]) -> Session:
+    """A session for reading only: on SQLite its transaction is deferred, so it holds no write lock.
+
+    Writing in it is a mistake the database answers with "database is locked" when another writer
+    is busy; use the ordinary sessions for anything that writes.
+    """
+    return sessions(execution_options={_READ_ONLY: True})
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -16,7 +16,7 @@ from core.plan import Indicator, Plan
 from db import repo
 from db.evidence import StoredFile, Upload
 from db.models import IndicatorValueFile, IndicatorValueRow, utcnow
-from db.records import FORBIDDEN, INVALID, Refusal, archive_or_refuse
+from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["ValueRequest", "check_value", "plan_years", "record_value", "record_values", "values_by_indicator", "write_value"]
 

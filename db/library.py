@@ -20,7 +20,7 @@ from db import repo
 from db.evidence import StoredFile, Upload
 from db.indicators import plan_years
 from db.models import CaseRow, ProjectRow, RecordFile, utcnow
-from db.records import FORBIDDEN, INVALID, Refusal, archive_or_refuse
+from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["PROJECT_STATUS", "CaseRequest", "ProjectRequest", "add_case", "add_cases", "case_counts", "library_facts", "list_cases",
            "list_projects", "project_totals", "save_project", "write_case"]

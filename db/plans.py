@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.plan import Plan
 from db import repo
 from db.models import PlanVersion
-from db.records import FORBIDDEN, Refusal
+from db.refusals import FORBIDDEN, Refusal
 
 __all__ = ["PlanLoad", "load_plan_version"]
 

@@ -33,7 +33,7 @@ from db.models import (
     RecordFile,
     utcnow,
 )
-from db.records import INVALID, Refusal
+from db.refusals import INVALID, Refusal
 
 __all__ = [
     "MAX_LINK_DAYS",

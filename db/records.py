@@ -27,39 +27,15 @@ from core.plan import Plan, Step
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db import repo
-from db.evidence import EvidenceError, StoredFile, Upload, archive_file
+from db.engine import read_session
+from db.evidence import StoredFile, Upload
 from db.models import AckRow, CaseRow, CheckInRow, ExtensionRow, IndicatorValueRow, ReviewRow, utcnow
+from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["AckRequest", "CheckInRequest", "ExtensionDecision", "ExtensionRequest", "ImportItem", "Outcome", "Recorder",
            "Refusal", "ReviewRequest", "archive_or_refuse"]
 
-INVALID, FORBIDDEN = 2, 3
 _FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs drift; a few minutes ahead is not the future
-
-
-def archive_or_refuse(home: Path, files: Sequence[Path | Upload]) -> list[StoredFile]:
-    """Archive evidence files, or refuse (exit 2) naming the file that is missing or unreadable."""
-    try:
-        return [archive_file(home, f if isinstance(f, Upload) else Path(f)) for f in files]
-    except EvidenceError as exc:
-        raise Refusal(INVALID, f"文件 {exc.shown}：{exc.reason}", f"file {exc.shown}: {exc.reason}",
-                      kind="storage" if exc.storage else "") from exc
-
-
-class Refusal(Exception):
-    """The request was refused and nothing was written; ``code`` is the exit code to use.
-
-    ``kind`` tells refusals apart where a caller answers them differently: ``blocked`` (an upstream
-    step is not done; the portal answers 409), ``not_owner`` (403), ``storage`` (the server could not
-    write the evidence archive: the portal answers 507), or empty.
-    """
-
-    def __init__(self, code: int, zh: str, en: str, kind: str = "") -> None:
-        super().__init__(f"{zh} / {en}")
-        self.code = code
-        self.zh = zh
-        self.en = en
-        self.kind = kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +110,35 @@ class ImportItem:
 
 
 @dataclass(slots=True)
+class Judgement:
+    """A check-in judged (not blocked) from the facts as of audit entry ``mark``, before the write lock.
+
+    Whether a step is blocked depends only on the steps upstream of it, so the judgement still holds
+    when nothing written since the mark touches one of them: a hand-in of the same step by fifty
+    bureaus at once is judged once each, outside the lock. Only on SQLite, where one writer at a
+    time means audit ids grow in commit order; elsewhere a later-committed lower id could hide.
+    """
+
+    mark: int
+    facts: list[Fact]
+    upstream: frozenset[str]
+    held: bool = False
+
+    def holds(self, session: Session, plan_id: str) -> bool:
+        """True when no fact written after the mark can have changed the judgement (read under the lock)."""
+        if session.get_bind().dialect.name != "sqlite":
+            return False
+        for entity, entity_id in repo.audit_since(session=session, plan_id=plan_id, mark=self.mark):
+            if entity not in _STEP_ENTITIES or entity_id.split("/", 1)[0] in self.upstream:
+                return False
+        return True
+
+
+# Audit entities whose id names the step they are about ("<step>/<deliverable, bureau or row>").
+_STEP_ENTITIES = frozenset({"checkin", "review", "ack", "extension"})
+
+
+@dataclass(slots=True)
 class Outcome:
     """What a call wrote: new rows, and rows that were already there (the same fact again)."""
 
@@ -170,13 +175,13 @@ class Recorder:
                           "only the office may force a check-in (--by office --on-behalf-of OWNER)")
         event = CheckIn(step.id, request.by, at, deliverables, request.note, request.on_behalf_of)
         self._check(event)
-        if not request.force:
-            # Refuse a blocked step before any file is copied into the archive (checked again when writing).
-            with self.sessions() as session:
-                self._refuse_if_blocked(repo.load_all_events(session=session, plan=self.plan), event)
+        # Judge the rules before taking the write lock (and before any file is copied into the archive);
+        # under the lock only what can have changed since is looked at again.
+        judged = None if request.force else self._prejudge(event)
         stored = self._archive(request.files)
         return self._write(lambda session, facts: self._apply_checkin(session, facts, event, stored,
-                                                                      request.force, request.force_reason))
+                                                                      request.force, request.force_reason, judged),
+                           judged=judged)
 
     def review(self, request: ReviewRequest) -> Outcome:
         """Record the office's review, or raise :class:`Refusal`."""
@@ -362,11 +367,43 @@ class Recorder:
 
     # -- writing ------------------------------------------------------------------------------
 
-    def _write(self, apply: Callable[[Session, list[Fact]], Outcome], action: str = "") -> Outcome:
-        """Run ``apply`` in one transaction; a race on an idempotency key is retried once."""
+    def _prejudge(self, event: CheckIn) -> Judgement:
+        """Refuse a blocked check-in from a read of the facts that takes no write lock.
+
+        Reading every fact and running the engine is most of a check-in's work; doing it here keeps
+        SQLite's write lock (one writer at a time for the whole database) for the rows alone.
+        """
+        with read_session(self.sessions) as session:
+            mark = repo.audit_mark(session=session)
+            facts = repo.load_all_events(session=session, plan=self.plan)
+        self._refuse_if_blocked(facts, event)
+        return Judgement(mark, facts, self._upstream(event.step))
+
+    def _upstream(self, step_id: str) -> frozenset[str]:
+        """Every step ``step_id`` waits on, directly or through others."""
+        found: set[str] = set()
+        todo = list(self.plan.steps[step_id].depends_on)
+        while todo:
+            sid = todo.pop()
+            if sid not in found:
+                found.add(sid)
+                todo.extend(self.plan.steps[sid].depends_on)
+        return frozenset(found)
+
+    def _write(self, apply: Callable[[Session, list[Fact]], Outcome], action: str = "",
+               judged: Judgement | None = None) -> Outcome:
+        """Run ``apply`` in one transaction; a race on an idempotency key is retried once.
+
+        With a judgement made before the transaction, the facts are read again only when something
+        that can change it was written since (see :meth:`Judgement.holds`).
+        """
         for attempt in range(2):
             try:
                 with self._transaction() as session:
+                    if judged is not None:
+                        judged.held = judged.holds(session, self.plan.id)
+                        if judged.held:
+                            return apply(session, list(judged.facts))
                     facts = repo.load_all_events(session=session, plan=self.plan)
                     return apply(session, facts)
             except IntegrityError:
@@ -384,9 +421,11 @@ class Recorder:
             yield session
 
     def _apply_checkin(self, session: Session, facts: list[Fact], event: CheckIn, stored: list[StoredFile],
-                       force: bool, force_reason: str) -> Outcome:
+                       force: bool, force_reason: str, judged: Judgement | None = None) -> Outcome:
         if force:  # recorded although blocked; the row says so
             unfinished = self.engine.board(Facts(facts), event.day).steps[event.step].blocked_by
+        elif judged is not None and judged.held:
+            unfinished = ()  # judged before the lock, and nothing it rests on was written since
         else:
             unfinished = self._refuse_if_blocked(facts, event)
         repo.add_evidence(session=session, stored=stored)

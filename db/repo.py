@@ -33,6 +33,8 @@ __all__ = [
     "add_audit",
     "add_evidence",
     "attach_files",
+    "audit_mark",
+    "audit_since",
     "extension_dict",
     "fact_steps",
     "find_ack",
@@ -182,6 +184,18 @@ def add_audit(*, session: Session, actor: str, action: str, plan_id: str, entity
     """Append one entry to the audit trail."""
     session.add(AuditEntry(actor=actor, action=action, plan_id=plan_id, entity=entity, entity_id=entity_id,
                            before=before, after=after, at=utcnow()))
+
+
+def audit_mark(*, session: Session) -> int:
+    """The id of the newest audit entry (0 for none): every fact written after it has a larger one."""
+    return session.scalar(select(func.max(AuditEntry.id))) or 0
+
+
+def audit_since(*, session: Session, plan_id: str, mark: int) -> list[tuple[str, str]]:
+    """(entity, entity id) of the plan's audit entries written after ``mark``, oldest first."""
+    rows = session.execute(select(AuditEntry.entity, AuditEntry.entity_id)
+                           .where(AuditEntry.id > mark, AuditEntry.plan_id == plan_id).order_by(AuditEntry.id))
+    return [(entity, entity_id) for entity, entity_id in rows]
 
 
 def history(*, session: Session, plan_id: str, step_id: str | None = None) -> list[AuditEntry]:
