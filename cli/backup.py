@@ -1,6 +1,6 @@
 """``liangshan backup`` and ``liangshan restore``: the database and the evidence archive in one file.
 
-The archive format, the snapshot and the checks are in ``db/backup.py``. Neither command prints the
+The archive format, the snapshot and the checks are in the ``db/backup`` package. Neither command prints the
 database URL (not even redacted): a backup log is often mailed or kept beside the archive.
 
 Exit codes: backup ``0`` written; ``1`` written, but some evidence files were missing or altered and

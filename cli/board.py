@@ -5,15 +5,14 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
-from zoneinfo import ZoneInfo
 
 import typer
 from rich.table import Table
 
-from cli.common import err, fail, out, print_problems
+from cli.common import err, fail, out, parse_day, print_problems, today
 from cli.context import Context
 from core.events import Fact, Facts
 from core.indicators import IndicatorValue
@@ -28,19 +27,6 @@ EventsOpt = Annotated[
     Path | None, typer.Option("--events", help="事件文件（YAML）；不给则读数据库 / events file; else the database.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.")]
-
-
-def parse_day(text: str, option: str) -> date:
-    """A YYYY-MM-DD option value, or exit 2 naming the option."""
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        fail(f"{option} “{text}” 不是日期，应写成 YYYY-MM-DD / {option} {text!r} is not a date (YYYY-MM-DD)")
-
-
-def today(plan: Plan) -> date:
-    """Today in the plan's zone (Asia/Shanghai), never the server's UTC date."""
-    return datetime.now(ZoneInfo(plan.settings.timezone)).date()
 
 
 def load_context(plan_file: str | Path | None, events_file: Path | None, ctx: Context | None = None) -> tuple[Plan, Engine, Facts]:

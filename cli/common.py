@@ -16,7 +16,8 @@ from config.loader import check_plan, load_plan_cached
 from config.settings import get_settings
 from core.plan import Plan
 
-__all__ = ["compile_plan", "err", "fail", "load_plan_or_exit", "out", "parse_when", "plan_path", "print_problems", "read_rows"]
+__all__ = ["compile_plan", "err", "fail", "load_plan_or_exit", "out", "parse_day", "parse_when", "plan_path", "print_problems",
+           "read_rows", "today"]
 
 # Piped output (a log, a file) gets a wide page instead of rich's 80 columns, so that long Chinese
 # titles are not cut mid-word.
@@ -31,6 +32,19 @@ def fail(message: str, code: Exit = Exit.BAD_INPUT) -> NoReturn:
     """Print a message on stderr and exit with ``code``."""
     err.print(message, markup=False)
     raise typer.Exit(int(code))
+
+
+def parse_day(text: str, option: str) -> date:
+    """A YYYY-MM-DD option value, or exit 2 naming the option."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        fail(f"{option} “{text}” 不是日期，应写成 YYYY-MM-DD / {option} {text!r} is not a date (YYYY-MM-DD)")
+
+
+def today(plan: Plan) -> date:
+    """Today in the plan's zone (Asia/Shanghai), never the server's UTC date."""
+    return datetime.now(ZoneInfo(plan.settings.timezone)).date()
 
 
 def plan_path(choice: str | Path | None) -> Path:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cli.board import library_for, load_context, parse_day, today
-from cli.common import fail, out
+from cli.board import library_for, load_context
+from cli.common import fail, out, parse_day, today
 from cli.context import Context
 
 app = typer.Typer(help="调度会议 / dispatch meetings.", no_args_is_help=True)

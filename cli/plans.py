@@ -106,7 +106,7 @@ def plans(as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / pr
 
 def status_all(as_of: str | None, as_json: bool) -> None:
     """One row per plan: lights, progress, overdue, next deadline and forecast end, from the database."""
-    from cli.board import parse_day, today
+    from cli.common import parse_day, today
     from db.portfolio import portfolio_rows
 
     ctx = Context()

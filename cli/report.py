@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.board import parse_day, today
-from cli.common import fail, out
+from cli.common import fail, out, parse_day, today
 from cli.context import Context
 
 if TYPE_CHECKING:

@@ -47,7 +47,7 @@ def tick(
 
     退出码 exit: 0 按期；1 有逾期步骤（或 --all 中有计划未完成）；2 输入有误；4 运行本身失败或崩溃。
     """
-    from cli.board import parse_day
+    from cli.common import parse_day
 
     day = parse_day(as_of, "--as-of") if as_of else None
     if all_plans:
@@ -159,7 +159,7 @@ def _tick_all(day: Any, wait: bool, timeout: float, stale_after: int, as_json: b
     """One reconcile per plan through the plans' deployments; with --wait, follow them to their end."""
     from datetime import timedelta
 
-    from cli.board import today
+    from cli.common import today
     from cli.plans import plans_to_load
     from core.runs import tick_outcome
 
@@ -193,7 +193,8 @@ def _tick_all(day: Any, wait: bool, timeout: float, stale_after: int, as_json: b
 
 def _dry_run(day: Any, plan_choice: str | None, as_json: bool) -> None:
     """What today's run would send, from the database's facts, leaving out what the outbox already holds."""
-    from cli.board import load_context, today
+    from cli.board import load_context
+    from cli.common import today
     from cli.notify import message_dict, print_preview
     from tasks.notify import drafts_for_day
 

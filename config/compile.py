@@ -9,11 +9,11 @@ import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Literal
 
 from pydantic import ValidationError
 
-from config.errors import FileProblem
-from config.loader import _problem
+from config.errors import FileProblem, problem
 from config.schema import LadderSpec, PlanFile, StepSpec, WindowRange
 from config.yamlpos import Located
 from core.frozen import FrozenMap
@@ -110,7 +110,7 @@ def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[
             zh = f"未知字段“{loc[-1]}”（可能拼写有误）"
         if kind == "literal_error":
             zh, fix = "取值不在可选范围内", f"可选 / one of: {err.get('ctx', {}).get('expected', '')}"
-        problems[key] = _problem(file, pos.line, pos.column, key, zh, en, fix)
+        problems[key] = problem(file, pos.line, pos.column, key, zh, en, fix)
     return list(problems.values())
 
 
@@ -129,9 +129,9 @@ class _Compiler:
         self.content_hash = content_hash
         self.problems: list[FileProblem] = []
 
-    def _report(self, path: DataPath, zh: str, en: str, fix: str = "", severity: str = "error") -> None:
+    def _report(self, path: DataPath, zh: str, en: str, fix: str = "", severity: Literal["error", "warning"] = "error") -> None:
         pos = self.located.position(path)
-        self.problems.append(_problem(self.file, pos.line, pos.column, _format_path(path), zh, en, fix, severity))
+        self.problems.append(problem(self.file, pos.line, pos.column, _format_path(path), zh, en, fix, severity))
 
     def _window(self, raw: str | WindowRange, default_year: int | None, path: DataPath) -> Window | None:
         try:

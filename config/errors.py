@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["FileProblem", "InvalidFile"]
+__all__ = ["FileProblem", "InvalidFile", "problem"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +40,9 @@ class InvalidFile(Exception):
     def errors(self) -> list[FileProblem]:
         """Only the errors, in file order."""
         return [p for p in self.problems if p.severity == "error"]
+
+
+def problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix: str = "",
+            severity: Literal["error", "warning"] = "error") -> FileProblem:
+    """One problem at ``file:line:column``, field ``path``: the one constructor the plan, events and holiday readers share."""
+    return FileProblem(severity, file, line, column, path, zh, en, fix)

@@ -35,7 +35,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from config.errors import FileProblem, InvalidFile
+from config.errors import FileProblem, InvalidFile, problem
 from config.safe_yaml import UnsafeInput, read_text
 from config.yamlpos import Located, YamlSyntaxError, load_located
 from core.collect import Case, Contribution, Value, collected_events, contribution_problems
@@ -192,11 +192,11 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
     try:
         located = load_located(read_text(path))
     except OSError as exc:
-        raise InvalidFile([_problem(file, 1, 1, "", f"无法读取事件文件：{exc.strerror}", f"cannot read: {exc}")]) from exc
+        raise InvalidFile([problem(file, 1, 1, "", f"无法读取事件文件：{exc.strerror}", f"cannot read: {exc}")]) from exc
     except UnsafeInput as exc:
         raise InvalidFile([exc.problem(file)]) from exc
     except YamlSyntaxError as exc:
-        raise InvalidFile([_problem(file, exc.position.line, exc.position.column, "", f"YAML 语法错误：{exc}",
+        raise InvalidFile([problem(file, exc.position.line, exc.position.column, "", f"YAML 语法错误：{exc}",
                                     "YAML syntax error")]) from exc
     try:
         rows = _EventsFile.model_validate({"events": ()} if located.data is None else located.data).events
@@ -210,7 +210,7 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
             at = parse_moment(row.at)
         except ValueError:
             pos = located.position(("events", i, "at"))
-            problems.append(_problem(file, pos.line, pos.column, f"events[{i}].at", f"“{row.at}”不是日期或时间",
+            problems.append(problem(file, pos.line, pos.column, f"events[{i}].at", f"“{row.at}”不是日期或时间",
                                      f"{row.at!r} is not a date or date-time", "写成 2024-04-08 或 2024-04-08T10:30"))
             continue
         event = _contribution(row, at, plan) if isinstance(row, _ValueRow | _CaseRow) else _event(row, at, plan)
@@ -222,7 +222,7 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
             found = check_fact(plan, event)
         for p in found:
             pos = located.position(("events", i, p.field if p.field != "deliverable" else _deliverable_key(row)))
-            problems.append(_problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
+            problems.append(problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
         if isinstance(event, EventProblem):
             continue
         files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow | _ValueRow | _CaseRow) else ()
@@ -283,10 +283,6 @@ def _event(row: _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow, at: datetime
     return Review(row.step, row.by, at, row.decision, deliverables, row.reason, row.resubmit_by)
 
 
-def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix: str = "") -> FileProblem:
-    return FileProblem("error", file, line, column, path, zh, en, fix)
-
-
 _SHAPE_ZH = {
     "missing": "缺少必填字段",
     "extra_forbidden": "未知字段",
@@ -329,5 +325,5 @@ def _shape_problems(file: str, located: Located, exc: ValidationError) -> list[F
         if err.get("input", ...) is None and kept and kept[-1] == "value":
             # An adoption template's placeholder left as it was: say what to do, not which types pydantic tried.
             zh, en = "数值尚未填写：请填入该年度的数值（是/否类指标填 是 或 否），或删除这一行", "the value is not filled in"
-        out[path] = _problem(file, pos.line, pos.column, path or "(文件 file)", zh, en)
+        out[path] = problem(file, pos.line, pos.column, path or "(文件 file)", zh, en)
     return list(out.values())

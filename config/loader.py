@@ -11,7 +11,7 @@ import os
 import pickle
 from pathlib import Path
 
-from config.errors import FileProblem, InvalidFile
+from config.errors import FileProblem, InvalidFile, problem
 from config.safe_yaml import UnsafeInput, read_text
 from config.yamlpos import YamlSyntaxError, load_located
 from core.plan import Plan
@@ -83,7 +83,7 @@ def check_plan(path: str | Path) -> tuple[Plan | None, list[FileProblem]]:
         text = read_text(path)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return None, [_problem(file, 1, 1, "", f"无法读取计划文件：{reason}", f"cannot read the plan file: {reason}",
+        return None, [problem(file, 1, 1, "", f"无法读取计划文件：{reason}", f"cannot read the plan file: {reason}",
                                "检查路径，或设置 LIANGSHAN_PLAN / check the path or set LIANGSHAN_PLAN")]
     except UnsafeInput as exc:
         return None, [exc.problem(file)]
@@ -91,18 +91,14 @@ def check_plan(path: str | Path) -> tuple[Plan | None, list[FileProblem]]:
         located = load_located(text)
     except YamlSyntaxError as exc:
         pos = exc.position
-        return None, [_problem(file, pos.line, pos.column, "", f"YAML 语法错误：{exc}", "YAML syntax error",
+        return None, [problem(file, pos.line, pos.column, "", f"YAML 语法错误：{exc}", "YAML syntax error",
                                "修正该行的缩进或引号 / fix the indentation or quoting on that line")]
     except UnsafeInput as exc:
         return None, [exc.problem(file)]
     if located.data is None:
-        return None, [_problem(file, 1, 1, "", "计划文件是空的", "the plan file is empty",
+        return None, [problem(file, 1, 1, "", "计划文件是空的", "the plan file is empty",
                                "参照 config/plans/huyi.yaml 填写 plan、bureaus、phases 等 / see config/plans/huyi.yaml")]
     from config.compile import compile_plan  # pydantic and the schema: only when the cache misses
 
     return compile_plan(file, located, hashlib.sha256(text.encode("utf-8")).hexdigest())
 
-
-def _problem(file: str, line: int, column: int, path: str, zh: str, en: str, fix: str = "",
-             severity: str = "error") -> FileProblem:
-    return FileProblem(severity, file, line, column, path, zh, en, fix)  # type: ignore[arg-type]

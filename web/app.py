@@ -1,36 +1,29 @@
 """The portal's app factory: settings, plan, calendar and database built once, security headers, error pages.
 
-Routes live in :mod:`web.routes`; they parse, call db/ and core/, and render. Every response
+It only assembles: the shared state and refusals live in :mod:`web.portal` (below everything that uses
+them), the routes in :mod:`web.routes`; they parse, call db/ and core/, and render. Every response
 carries the security headers below; pages are never cached (they show a bureau's own work).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from config.settings import Settings, get_settings
-from core.events import SHANGHAI
 from core.links import MIN_KEY_LENGTH
-from core.plan import Plan
-from core.serialize import LIGHT_EMOJI, STATUS_ZH
-from core.workdays import WorkdayCalendar
+from web.portal import Portal, PortalConfigError, PortalError, error_response, portal_of, render
 
-if TYPE_CHECKING:
-    from db.access import Database
-    from db.records import Recorder
-
+# Portal and its errors are re-exported: callers (cli/web.py, the tests) import them from here.
 __all__ = ["KEY_HELP", "Portal", "PortalConfigError", "PortalError", "create_app", "portal_of", "render"]
 
 log = logging.getLogger("liangshan.web")
@@ -50,69 +43,6 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
     (b"content-security-policy",
      b"default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
 )
-
-
-class PortalConfigError(RuntimeError):
-    """The portal cannot start: no or short secret key, bad upload limit, database not initialised."""
-
-
-class PortalError(Exception):
-    """A request the portal refuses: an HTTP status and a Chinese-first message for the page (or JSON)."""
-
-    def __init__(self, status: int, zh: str, en: str = "", *, advice: str = "") -> None:
-        super().__init__(f"{status}: {en or zh}")
-        self.status = status
-        self.zh = zh
-        self.en = en
-        self.advice = advice
-
-
-@dataclass
-class Portal:
-    """What every request needs, built once at startup."""
-
-    settings: Settings
-    plan: Plan
-    calendar: WorkdayCalendar
-    home: Path
-    database: Database
-    key: str
-    max_bytes: int
-    secure_cookies: bool
-    templates: Environment
-
-    @property
-    def sessions(self) -> Any:
-        """Sessions on the portal's database (for the db/ functions the routes call)."""
-        return self.database.sessions
-
-    def now(self) -> datetime:
-        """The current moment (UTC); links and sessions expire against it."""
-        return datetime.now(UTC)
-
-    def today(self) -> date:
-        """Today in Beijing, never the server's UTC date."""
-        return datetime.now(SHANGHAI).date()
-
-    def recorder(self, actor: str) -> Recorder:
-        """The one path that records facts, acting as ``actor`` in the audit trail."""
-        from db.records import Recorder
-
-        return Recorder(self.sessions, self.plan, self.calendar, self.home, actor)
-
-
-def portal_of(request: Request) -> Portal:
-    """The portal state of the app serving ``request``."""
-    portal: Portal = request.app.state.portal
-    return portal
-
-
-def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    """A page from ``templates/`` (autoescaped), with the plan and helpers every page uses."""
-    portal = portal_of(request)
-    html = portal.templates.get_template(template).render(
-        plan=portal.plan, status_zh=STATUS_ZH, light_emoji=LIGHT_EMOJI, bureau_name=portal.plan.bureau_name, **context)
-    return HTMLResponse(html, status_code=status)
 
 
 class SecurityHeaders:
@@ -222,10 +152,3 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
     app.add_middleware(BodyLimit, max_bytes=portal.max_bytes)
     app.add_middleware(SecurityHeaders)
     return app
-
-
-def error_response(request: Request, exc: PortalError) -> Response:
-    """The refusal as a Chinese page, or as JSON under ``/api``; it never echoes secrets (messages are ours)."""
-    if request.url.path.startswith("/api/"):
-        return JSONResponse({"error": exc.zh, "detail": exc.en}, status_code=exc.status)
-    return render(request, "error.html", status=exc.status, error=exc)

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from fastapi import Request, Response
 
 from core.links import Grant, LinkError, csrf_token, sign, verify
-from web.app import Portal, PortalError, portal_of
+from web.portal import Portal, PortalError, portal_of
 
 __all__ = ["COOKIE", "INVALID_LINK", "SESSION_DAYS", "Who", "check_csrf", "current", "exchange_link", "set_session"]
 

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.uploads import HEAD_BYTES, UploadRefused, check_upload_head, check_upload_name
 from db.evidence import Upload, os_reason
-from web.app import PortalError
+from web.portal import PortalError
 
 __all__ = ["MAX_FILES", "BodyLimit", "BodyTooLarge", "Form", "read_form"]
 

@@ -26,7 +26,7 @@ from config.settings import DEFAULT_PLAN
 from core.messages import Draft
 from core.workdays import WorkdayCalendar
 from db import backup as backup_module
-from db.backup import BackupError, tables
+from db.backup import BackupError, checks, restoring, tables
 from db.engine import make_engine, make_sessionmaker
 from db.models import AuditEntry, CheckInFile, CheckInRow, EvidenceFile
 from db.outbox import deliver, enqueue
@@ -328,7 +328,7 @@ def test_target_at_another_revision_is_refused(sample: Path, tmp_path: Path) -> 
 
 def test_oversized_member_is_refused(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Sizes are bounded before anything is read: a file larger than the limit is refused by name."""
-    monkeypatch.setattr(backup_module, "MAX_EVIDENCE_BYTES", 100)
+    monkeypatch.setattr(checks, "MAX_EVIDENCE_BYTES", 100)
     engine = make_engine(f"sqlite:///{tmp_path / 'big.db'}")
     with pytest.raises(BackupError) as refused:
         backup_module.restore(engine, tmp_path / "home", sample)
@@ -340,7 +340,7 @@ def test_oversized_member_is_refused(sample: Path, tmp_path: Path, monkeypatch: 
 
 def test_failure_while_loading_leaves_nothing(sample: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A failure after the rows went in and a file was placed undoes both: no table, no file, no temporary."""
-    real_place = backup_module._place
+    real_place = restoring._place
     calls = []
 
     def place_then_fail(placed: Any, home: Path, sha: str, temp: Path) -> None:
@@ -349,7 +349,7 @@ def test_failure_while_loading_leaves_nothing(sample: Path, tmp_path: Path, monk
             raise OSError("disk full")
         real_place(placed, home, sha, temp)
 
-    monkeypatch.setattr(backup_module, "_place", place_then_fail)
+    monkeypatch.setattr(restoring, "_place", place_then_fail)
     engine = make_engine(f"sqlite:///{tmp_path / 'fail.db'}")
     home = tmp_path / "home"
     with pytest.raises(OSError, match="disk full"):
@@ -362,7 +362,7 @@ def test_failure_while_loading_leaves_nothing(sample: Path, tmp_path: Path, monk
 def test_failure_in_an_existing_database_rolls_back_the_migration(sample: Path, tmp_path: Path,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     """A blank database file that was there before stays, blank: the migration was in the rows' transaction."""
-    monkeypatch.setattr(backup_module, "_place", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
+    monkeypatch.setattr(restoring, "_place", lambda *args: (_ for _ in ()).throw(OSError("disk full")))
     engine = make_engine(f"sqlite:///{tmp_path / 'blank.db'}")
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT 1")

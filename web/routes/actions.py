@@ -12,8 +12,8 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from core.inbox import may_act, may_add_case, may_record_value
-from web.app import Portal, PortalError, portal_of
 from web.auth import Who, check_csrf, current
+from web.portal import Portal, PortalError, portal_of
 from web.routes.common import acting_for, back, blocked_error, call, parse_day, read_board
 from web.uploads import Form, read_form
 

@@ -15,8 +15,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse
 
 from core.status import Board, Engine
-from web.app import Portal, PortalError
 from web.auth import Who
+from web.portal import Portal, PortalError
 
 if TYPE_CHECKING:
     from core.events import Facts

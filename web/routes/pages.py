@@ -15,8 +15,8 @@ from core.events import CheckIn
 from core.extensions import preview_extension
 from core.inbox import OFFICE, ORDER, build_inbox, owed_items
 from core.status import Engine
-from web.app import Portal, PortalError, portal_of, render
 from web.auth import Who, current, exchange_link, set_session
+from web.portal import Portal, PortalError, portal_of, render
 from web.routes.common import FLASH, read_board
 
 __all__ = ["router"]
