@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from config.settings import Settings
-from db.engine import database_url, make_engine, make_sessionmaker, redact_url
+from db.engine import database_url, make_engine, make_sessionmaker, read_session, redact_url
 from db.schema import EXPECTED_REVISION, schema_revision
 
 __all__ = ["Database", "NotReady", "open_ready"]
@@ -30,6 +30,10 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+
+    def reads(self) -> Session:
+        """A session that only reads: on SQLite it takes no write lock, so pages never queue behind uploads."""
+        return read_session(self.sessions)
 
     def answers(self) -> bool:
         """True when the database answers a query now (for a health check; the reason is never shown)."""

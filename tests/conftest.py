@@ -54,3 +54,22 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         rank[item.nodeid.split("::")[0]] = min(rank.get(item.nodeid.split("::")[0], 3), _cost_rank(item))
     items.sort(key=lambda item: rank[item.nodeid.split("::")[0]])  # stable: the order within a rank stays
+
+
+# Test folders whose files share one session-scoped server: xdist gives each such folder to one worker
+# as a single unit, so the server starts once instead of once per worker that draws one of its files.
+_SHARED_SERVER_FOLDERS = ("tests/flows/",)  # prefect_test_harness (tests/flows/conftest.py), ~20-30 s CPU a start
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """`--dist loadfile`, except that a folder sharing a session server is one unit of work."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class _SharedServerScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            folder = next((f for f in _SHARED_SERVER_FOLDERS if nodeid.startswith(f)), None)
+            return folder or super()._split_scope(nodeid)
+
+    return _SharedServerScheduling(config, log)

@@ -54,7 +54,7 @@ def _invalid() -> PortalError:
 def _current_generation(portal: Portal, bureau: str) -> int:
     from db.portal import current_generation
 
-    with portal.sessions() as session:
+    with portal.reading() as session:
         return current_generation(session=session, plan_id=portal.plan.id, bureau=bureau)
 
 

@@ -62,6 +62,10 @@ class Portal:
         """Sessions on the portal's database (for the db/ functions the routes call)."""
         return self.database.sessions
 
+    def reading(self) -> Any:
+        """A session for a page that only reads (no write lock on SQLite: pages never wait for uploads)."""
+        return self.database.reads()
+
     def now(self) -> datetime:
         """The current moment (UTC); links and sessions expire against it."""
         return datetime.now(UTC)

@@ -43,7 +43,7 @@ def read_board(portal: Portal) -> tuple[Facts, Board]:
     """Every fact of the plan and the board as of today (Beijing)."""
     from db.portal import load_facts
 
-    with portal.sessions() as session:
+    with portal.reading() as session:
         facts = load_facts(session=session, plan=portal.plan)
     return facts, Engine(portal.plan, portal.calendar).board(facts, portal.today())
 

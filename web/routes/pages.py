@@ -55,7 +55,7 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
     from db.portal import extension_rows, step_submissions
 
     _, board = read_board(portal)
-    with portal.sessions() as session:
+    with portal.reading() as session:
         requests = extension_rows(session=session, plan_id=portal.plan.id, bureau=bureau)
         pending = {r["step_id"] for r in requests if r["status"] == "pending"}
         inbox = build_inbox(portal.plan, board, bureau, portal.calendar, portal.today(), pending)
@@ -75,7 +75,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
     plan, today = portal.plan, portal.today()
     facts, board = read_board(portal)
     engine = Engine(plan, portal.calendar)
-    with portal.sessions() as session:
+    with portal.reading() as session:
         pending = extension_rows(session=session, plan_id=plan.id, status="pending")
         queue = [
             {"step": sid, "title": plan.steps[sid].title, "status": st,
@@ -113,7 +113,7 @@ def history(request: Request, bureau: str = "") -> Response:
     who = current(request)
     portal = portal_of(request)
     whose = bureau if who.is_office and bureau in portal.plan.bureaus else who.bureau
-    with portal.sessions() as session:
+    with portal.reading() as session:
         rows = bureau_history(session=session, plan_id=portal.plan.id, bureau=whose)
     return render(request, "history.html", who=who, rows=rows, whose=whose)
 
@@ -132,7 +132,7 @@ def _file_name(portal: Portal, sha256: str) -> str:
     """The name the file was uploaded under (a neutral name when none is recorded)."""
     from db.portal import file_name
 
-    with portal.sessions() as session:
+    with portal.reading() as session:
         name = file_name(session=session, plan_id=portal.plan.id, sha256=sha256)
     return name or f"附件-{sha256[:12]}"
 
@@ -156,7 +156,7 @@ def download(request: Request, sha256: str) -> Response:
     missing = PortalError(404, "文件不存在或无权查看", "no such file")
     if not _SHA256.match(sha256):
         raise missing
-    with portal.sessions() as session:
+    with portal.reading() as session:
         uploaders = file_uploaders(session=session, plan_id=portal.plan.id, sha256=sha256)
     path = archive_path(portal.home, sha256)
     if not uploaders or not (who.is_office or who.bureau in uploaders) or not path.is_file():
