@@ -13,10 +13,12 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _util import verdict
+from sqlalchemy import Engine
 
 from config.loader import load_plan
 from config.settings import DEFAULT_PLAN
@@ -43,32 +45,40 @@ def median_of(fn: object, repeat: int) -> float:
     return statistics.median(times)
 
 
-def main() -> int:
+def five_year_home(url: str, home: Path) -> tuple[Engine, Any]:
+    """A migrated database at ``url`` holding the Huyi plan done on time 2024-2029, every indicator's values and
+    three cases per theme per year, its evidence under ``home``: (engine, sessions)."""
     plan = load_plan(DEFAULT_PLAN)
     calendar = WorkdayCalendar()
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    load_plan_version(sessions, plan, DEFAULT_PLAN.read_text(encoding="utf-8"), "bench")
+    # The whole plan done on time, 2024-2029, recorded as if the clock stood at its end.
+    recorder = Recorder(sessions, plan, calendar, home, "bench", now=lambda: END_OF_PLAN)
+    history = on_time_history(plan, calendar)
+    recorder.import_events([ImportItem(e) for e in history])
+    recorder.acknowledge(AckRequest("build.pathways", "eco", at=datetime(2026, 11, 2, 2, tzinfo=UTC)))
+    # Every indicator's value for the baseline and each year, and three cases per theme per year.
+    values = [ValueRequest(ind.id, year, 1.0 if ind.rule.kind in ("achieved", "established") else 90.0 + year % 7,
+                           ind.owners[0], at=datetime(year + 1, 2, 10, 2, tzinfo=UTC))
+              for ind in plan.indicators for year in range(2023, 2029)]
+    record_values(sessions, plan, home, "bench", values)
+    cases = [CaseRequest(theme.id, theme.owners[0], f"{year}年案例{n}", year, summary="示例" * 200,
+                         at=datetime(year, 11, 10, 2, tzinfo=UTC))
+             for theme in plan.case_themes for year in range(2024, 2029) for n in range(3)]
+    add_cases(sessions, plan, home, "bench", cases)
+    print(f"Huyi plan: {len(plan.steps)} steps; a five-year history of {len(history)} check-ins and reviews, "
+          f"{len(values)} indicator values, {len(cases)} cases")
+    return engine, sessions
+
+
+def main() -> int:
+    plan = load_plan(DEFAULT_PLAN)
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp) / "home"
         url = f"sqlite:///{home / 'liangshan.db'}"
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        sessions = make_sessionmaker(engine)
-        load_plan_version(sessions, plan, DEFAULT_PLAN.read_text(encoding="utf-8"), "bench")
-        # The whole plan done on time, 2024-2029, recorded as if the clock stood at its end.
-        recorder = Recorder(sessions, plan, calendar, home, "bench", now=lambda: END_OF_PLAN)
-        history = on_time_history(plan, calendar)
-        recorder.import_events([ImportItem(e) for e in history])
-        recorder.acknowledge(AckRequest("build.pathways", "eco", at=datetime(2026, 11, 2, 2, tzinfo=UTC)))
-        # Every indicator's value for the baseline and each year, and three cases per theme per year.
-        values = [ValueRequest(ind.id, year, 1.0 if ind.rule.kind in ("achieved", "established") else 90.0 + year % 7,
-                               ind.owners[0], at=datetime(year + 1, 2, 10, 2, tzinfo=UTC))
-                  for ind in plan.indicators for year in range(2023, 2029)]
-        record_values(sessions, plan, home, "bench", values)
-        cases = [CaseRequest(theme.id, theme.owners[0], f"{year}年案例{n}", year, summary="示例" * 200,
-                             at=datetime(year, 11, 10, 2, tzinfo=UTC))
-                 for theme in plan.case_themes for year in range(2024, 2029) for n in range(3)]
-        add_cases(sessions, plan, home, "bench", cases)
-        print(f"Huyi plan: {len(plan.steps)} steps; a five-year history of {len(history)} check-ins and reviews, "
-              f"{len(values)} indicator values, {len(cases)} cases")
+        engine, sessions = five_year_home(url, home)
         env = {"LIANGSHAN_DB_URL": url, "LIANGSHAN_HOME": str(home)}
         with running_portal(env, sessions, plan.id, Path(tmp) / "web.log") as portal:
             eco, csrf = portal.client("eco")

@@ -41,6 +41,7 @@ __all__ = [
     "bureau_history",
     "current_generation",
     "extension_rows",
+    "facts_mark",
     "file_name",
     "file_uploaders",
     "issue_link",
@@ -158,6 +159,17 @@ def file_name(*, session: Session, plan_id: str, sha256: str) -> str | None:
         if name is not None:
             return name
     return None
+
+
+def facts_mark(*, session: Session, plan_id: str) -> tuple[int, int]:
+    """(entries, newest id) of the plan's audit trail: it changes whenever any fact of the plan is written.
+
+    The trail is append-only, so the count catches an entry that commits after a newer id is visible
+    (PostgreSQL's sequences do not promise commit order).
+    """
+    count, newest = session.execute(select(func.count(AuditEntry.id), func.max(AuditEntry.id))
+                                    .where(AuditEntry.plan_id == plan_id)).one()
+    return int(count), int(newest or 0)
 
 
 def load_facts(*, session: Session, plan: Plan) -> Facts:

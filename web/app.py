@@ -8,6 +8,7 @@ carries the security headers below; pages are never cached (they show a bureau's
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -119,6 +120,18 @@ def _build_portal(settings: Settings, plan_choice: str | None = None) -> Portal:
                   key=key, max_bytes=max_bytes,
                   secure_cookies=bool(settings.portal_url and settings.portal_url.startswith("https://")),
                   templates=_templates())
+
+
+# The plan a multi-process `liangshan web --workers N` serves, handed to its worker processes.
+PLAN_ENV = "_LIANGSHAN_WEB_PLAN"
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `liangshan web --workers N` (uvicorn's factory)."""
+    from web.logs import mask_links_in_server_logs
+
+    mask_links_in_server_logs()
+    return create_app(plan=os.environ.get(PLAN_ENV) or None)
 
 
 def create_app(settings: Settings | None = None, plan: str | None = None) -> FastAPI:

@@ -56,6 +56,8 @@ class Portal:
     max_bytes: int
     secure_cookies: bool
     templates: Environment
+    # The last board read_board made, with the (audit mark, day) it holds for.
+    last_board: tuple[Any, Any, Any] | None = None
 
     @property
     def sessions(self) -> Any:

@@ -60,7 +60,7 @@ class Portal:
 
 @contextmanager
 def running_portal(env: dict[str, str], sessions: object, plan_id: str, log: Path,
-                   extra: dict[str, str] | None = None, prefect: bool = False) -> Iterator[Portal]:
+                   extra: dict[str, str] | None = None, prefect: bool = False, workers: int = 1) -> Iterator[Portal]:
     """Start `liangshan web` with ``env`` (database and home) and a test key; stop it afterwards.
 
     Without ``prefect`` the portal gets no PREFECT_API_URL, so it triggers no reconcile.
@@ -70,7 +70,8 @@ def running_portal(env: dict[str, str], sessions: object, plan_id: str, log: Pat
     full = {**os.environ, **env, "LIANGSHAN_SECRET_KEY": KEY, "LIANGSHAN_PORTAL_URL": base, **(extra or {})}
     if not prefect:
         full.pop("PREFECT_API_URL", None)
-    proc = subprocess.Popen([str(BIN / "liangshan"), "web", "--host", "127.0.0.1", "--port", str(port)], env=full,
+    command = [str(BIN / "liangshan"), "web", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(command, env=full,
                             stdout=log.open("wb"), stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
