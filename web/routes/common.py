@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["FLASH", "acting_for", "back", "blocked_error", "call", "parse_day", "read_board", "refused"]
 
 log = logging.getLogger("liangshan.web")
+_BOARD_LOCK = threading.Lock()
 T = TypeVar("T")
 
 # Messages after a redirect, by fixed code: the query never carries text of its own.
@@ -54,9 +55,14 @@ def read_board(portal: Portal) -> tuple[Facts, Board]:
         kept = portal.last_board
         if kept is not None and kept[0] == key:
             return kept[1], kept[2]
-        facts = load_facts(session=session, plan=portal.plan)
-    board = Engine(portal.plan, portal.calendar).board(facts, today)
-    portal.last_board = (key, facts, board)  # one tuple: a thread reading it sees the old one or the new one
+        # One request reads the facts again; the others that arrive meanwhile wait for it and share its board.
+        with _BOARD_LOCK:
+            kept = portal.last_board
+            if kept is not None and kept[0] == key:
+                return kept[1], kept[2]
+            facts = load_facts(session=session, plan=portal.plan)
+            board = Engine(portal.plan, portal.calendar).board(facts, today)
+            portal.last_board = (key, facts, board)  # one tuple: a thread reading it sees the old one or the new one
     return facts, board
 
 
