@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -30,7 +30,7 @@ from cli.common import fail, load_plan_or_exit, out
 from cli.context import Context
 from core.plan import Phase, Plan, Step
 
-__all__ = ["adopt", "history_template"]
+__all__ = ["adopt", "history_template", "suggested_moments"]
 
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 
@@ -40,7 +40,8 @@ _HEADER = """\
 #
 # 怎样填写：
 #   1. at 是计划的截止日（建议值）：改为实际发生的日期（报送、审核、录入数值、报送案例的日期），
-#      写成 2024-04-18 或 "2024-04-18T10:30"（北京时间）。
+#      写成 2024-04-18 或 "2024-04-18T10:30"（北京时间）。同一天到期、前后衔接的步骤，建议时间按先后错开半小时；
+#      改动时保持先后：一个步骤的报送不能早于它等待的步骤完成（需审核的，审核通过）。
 #   2. by 是牵头单位：实际由其他单位报送的，改为该单位 id（每行上方的注释列出了全部责任单位）。
 #   3. 没有发生的事项（未报送的成果、未召开的会议、未收集的数值或案例）整行删除：看板将显示为逾期。
 #   4. value: null（指标数值）和 title: null（案例标题）必须填写，否则导入被拒绝并指出所在行。
@@ -71,16 +72,58 @@ def _owners(plan: Plan, owners: tuple[str, ...]) -> str:
     return "、".join(f"{plan.bureau_name(b)}（{b}{lead if i == 0 else ''}）" for i, b in enumerate(owners))
 
 
-def _checkin_rows(plan: Plan, step: Step, due: date) -> list[str]:
+# A bare date in an events file is read as its noon (config.events.parse_moment); the office reviews at 17:00.
+_NOON, _REVIEW = time(12, 0), time(17, 0)
+_GAP = timedelta(minutes=30)
+
+
+def suggested_moments(plan: Plan, due: Mapping[str, date], as_of: date) -> dict[str, tuple[datetime, datetime | None]]:
+    """Each listed step's suggested check-in moment and, for a reviewed step, its review moment.
+
+    A step is suggested on its due day, but never before everything it waits on is done by the earlier
+    suggestions: several steps of a chain that fall due on one day are suggested one after another on
+    that day (half an hour apart), so the template as written is a history ``liangshan import`` accepts.
+    Collected steps (indicators, cases) are done at their due day's noon, as their rows suggest.
+    """
+    done: dict[str, datetime] = {}
+    moments: dict[str, tuple[datetime, datetime | None]] = {}
+
+    def finish(sid: str) -> datetime:
+        if sid in done:
+            return done[sid]
+        step = plan.steps[sid]
+        moment = datetime.combine(due[sid], _NOON)
+        waits = [finish(p) for p in step.depends_on if p in plan.steps and due[p] < as_of]
+        if step.collect == "checkin":
+            checkin = max([moment, *(w + _GAP for w in waits)])
+            review = max(datetime.combine(checkin.date(), _REVIEW), checkin + _GAP) if step.review else None
+            moments[sid] = (checkin, review)
+            moment = review or checkin
+        done[sid] = moment
+        return moment
+
+    for sid in plan.steps:
+        if due[sid] < as_of:
+            finish(sid)
+    return moments
+
+
+def _at(moment: datetime) -> date | str:
+    """A moment as the template writes it: a bare date when it is that day's noon (how a date is read)."""
+    return moment.date() if moment.time() == _NOON else moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def _checkin_rows(plan: Plan, step: Step, due: date, moments: tuple[datetime, datetime | None]) -> list[str]:
     lines = [f"  # {step.id} {step.title}：截止 {due}；责任单位 {_owners(plan, step.owners)}"]
+    checkin, review = moments
     for deliverable in step.deliverables:
         lines.append(f"  #   成果：{deliverable.title}")
         lines.append("  - " + _flow({"type": "checkin", "step": step.id, "deliverable": deliverable.id,
-                                      "by": step.lead, "at": due}))
-        if step.review:
+                                      "by": step.lead, "at": _at(checkin)}))
+        if review is not None:
             lines.append("  #   办公室审核（通过的日期；退回见文件开头第5条）")
             lines.append("  - " + _flow({"type": "review", "step": step.id, "deliverable": deliverable.id,
-                                          "by": "office", "decision": "accept", "at": f"{due}T17:00"}))
+                                          "by": "office", "decision": "accept", "at": _at(review)}))
     return lines
 
 
@@ -105,7 +148,8 @@ def _case_rows(plan: Plan, step: Step, due: date) -> list[str]:
     ]
 
 
-def _group_rows(plan: Plan, group: Phase, due: Mapping[str, date], as_of: date, first_year: int) -> list[str]:
+def _group_rows(plan: Plan, group: Phase, due: Mapping[str, date], as_of: date, first_year: int,
+                moments: Mapping[str, tuple[datetime, datetime | None]]) -> list[str]:
     steps = [plan.steps[sid] for sid in group.step_ids if due[sid] < as_of]
     if not steps:
         return []
@@ -115,7 +159,7 @@ def _group_rows(plan: Plan, group: Phase, due: Mapping[str, date], as_of: date, 
         lines += _value_rows(plan, first_year - 1, min(p.window.start for p in plan.phases), "基准年")
     for step in steps:
         if step.collect == "checkin":
-            lines += _checkin_rows(plan, step, due[step.id])
+            lines += _checkin_rows(plan, step, due[step.id], moments[step.id])
         elif step.collect == "indicators" and step.year is not None:
             lines += [f"  # {step.id} {step.title}：截止 {due[step.id]}"]
             lines += _value_rows(plan, step.year, due[step.id], f"截止 {due[step.id]}")
@@ -132,8 +176,9 @@ def history_template(plan: Plan, due: Mapping[str, date], as_of: date, out_name:
     """
     first_year = min(p.window.start.year for p in plan.phases)
     body: list[str] = []
+    moments = suggested_moments(plan, due, as_of)
     for group in plan.groups:
-        body += _group_rows(plan, group, due, as_of, first_year)
+        body += _group_rows(plan, group, due, as_of, first_year, moments)
     counts: dict[str, int] = {}
     for line in body:
         if line.startswith("  - {type: "):

@@ -190,3 +190,39 @@ def test_adopt_refuses_a_day_outside_the_plan(as_of: str, tmp_path: Path) -> Non
     refused = runner.invoke(app, ["adopt", "--as-of", as_of, "--out", str(target)], env={"LIANGSHAN_HOME": str(tmp_path)})
     assert refused.exit_code == 2, refused.output
     assert not target.exists()
+
+
+def _fill_placeholders(template: str) -> str:
+    """The template with only its placeholders filled (every suggested day and bureau kept): an office
+    whose plan ran on time."""
+    return template.replace("value: null", "value: 1").replace("title: null", "title: 示范案例")
+
+
+def test_template_with_every_suggested_day_kept_imports_and_every_past_step_is_done_on_time(
+        database: Database, tmp_path: Path) -> None:
+    """Steps of one chain that fall due on one day (draft.compile, reviewed, then draft.publish, 2024-05-10) are
+    suggested one after another, so the template as generated, placeholders filled, is accepted; the board
+    from the database then equals the board read from the file, and every step due before the day is done on
+    its due day."""
+    plan, plan_path = _tracked_plan(database, tmp_path)
+    env, with_plan = database.env(), ["--plan", str(plan_path)]
+    template = tmp_path / "h.yaml"
+    assert runner.invoke(app, ["adopt", "--as-of", str(DAY), "--out", str(template), *with_plan], env=env).exit_code == 0
+    filled = tmp_path / "filled.yaml"
+    filled.write_text(_fill_placeholders(template.read_text(encoding="utf-8")), encoding="utf-8")
+    rows = {(r["type"], r.get("step")): parse_moment(r["at"]) for r in yaml.safe_load(filled.read_text())["events"]}
+    assert rows[("review", "draft.compile")] < rows[("checkin", "draft.publish")]
+
+    _import(database, plan_path, filled)
+
+    def board(*extra: str) -> dict[str, tuple[str, str | None]]:
+        shown = runner.invoke(app, ["status", "--as-of", str(DAY), "--json", *with_plan, *extra], env=env)
+        assert shown.exit_code == 0, shown.output
+        return {s["id"]: (s["status"], s["done_on"]) for s in json.loads(shown.stdout)["steps"]}
+
+    imported = board()
+    assert imported == board("--events", str(filled))
+    due = Engine(plan, WorkdayCalendar()).due
+    past = {sid for sid in plan.steps if due[sid] < DAY}
+    assert {"draft.compile", "draft.publish", "apply.materials", "indicators.2025", "cases.8.2026"} <= past
+    assert {sid: imported[sid] for sid in past} == {sid: ("done", str(due[sid])) for sid in past}
