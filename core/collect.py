@@ -21,6 +21,7 @@ from typing import Literal
 
 from core.events import SHANGHAI, CheckIn, EventProblem
 from core.plan import Plan
+from core.visible import hidden_character
 
 __all__ = ["CASE_TITLE_MAX", "Case", "Collected", "Contribution", "Value", "case_problems", "collected", "collected_events",
            "contribution_problems", "plan_years", "value_problems"]
@@ -151,6 +152,9 @@ def case_problems(plan: Plan, theme_id: str, by: str, title: str, year: int) -> 
                                      f"year {year} is outside the plan"))
     if not title.strip():
         problems.append(EventProblem("title", "案例必须有标题（--title）", "a case needs a title"))
+    elif (hidden := hidden_character(title)) is not None:
+        problems.append(EventProblem("title", f"案例标题含有控制字符或不可见的格式字符（{hidden}），请删除后重新填写",
+                                     f"a case title must not contain a control or format character ({hidden})"))
     elif len(title.strip()) > CASE_TITLE_MAX:
         problems.append(EventProblem("title", f"案例标题超过 {CASE_TITLE_MAX} 字，请精简（正文写在简介中）",
                                      f"a case title is at most {CASE_TITLE_MAX} characters"))

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from core.uploads import UploadRefused, check_file_name
+
 __all__ = ["DIR_MODE", "FILE_MODE", "EvidenceError", "StoredFile", "Upload", "archive_file", "archive_path",
            "hash_file", "os_reason"]
 
@@ -87,13 +89,20 @@ def archive_file(home: Path, source: Path | Upload) -> StoredFile:
     half-written file, and a database row is only written after this returns.
 
     Raises:
-        EvidenceError: the file does not exist, is not a regular file or cannot be read; or the archive cannot
+        EvidenceError: the file's name is refused (:func:`core.uploads.check_file_name`: a control or format
+            character, a bare extension, a Windows device name); the file does not exist, is not a regular file
+            or cannot be read; or the archive cannot
             be written (disk full, read-only): then no temporary copy is left in ``evidence/tmp``.
     """
     name = source.name
     shown = name if isinstance(source, Upload) else str(source)
     if isinstance(source, Upload):
         source = source.path
+    else:  # the portal checked an upload's name already; a command-line file meets the same rule
+        try:
+            check_file_name(name)
+        except UploadRefused as exc:
+            raise EvidenceError(source, str(exc), repr(shown)) from exc
     if not source.exists():
         raise EvidenceError(source, "文件不存在 / file not found", shown)
     if not source.is_file():

@@ -122,6 +122,19 @@ def test_missing_or_unreadable_file_exits_2(database: Database, tmp_path: Path) 
     assert count(database, CheckInRow) == 0
 
 
+def test_hostile_evidence_file_names_exit_2_and_nothing_is_archived(database: Database, tmp_path: Path) -> None:
+    """The command line meets the portal's name rule: a format character (U+202E), a Windows device name or a
+    bare extension refuses the check-in (exit 2, no row, no archived file); ``报告..终稿.pdf`` is one name."""
+    for name, words in [("报告\u202efdp.exe", "U+202E"), ("CON.pdf", "设备名"), (".pdf", "只有扩展名")]:
+        refused = run(database, "checkin", "mobilize.work-plan", "--by", "eco", "--file", str(evidence(tmp_path, name, "x")))
+        assert refused.exit_code == 2 and words in refused.stderr, refused.output
+        assert "\u202e" not in refused.stderr
+    assert count(database, CheckInRow) == 0 and not (database.home / "evidence").exists()
+    fine = run(database, "checkin", "mobilize.work-plan", "--by", "eco", "--file", str(evidence(tmp_path, "报告..终稿.pdf", "x")))
+    assert fine.exit_code == 0, fine.output
+    assert count(database, CheckInRow) == 2
+
+
 def test_review_accept_and_return(database: Database) -> None:
     """The office accepts a draft, then returns it with a reason and a date; the board follows."""
     steps = [("mobilize.work-plan", "eco"), ("mobilize.commission", "eco"), ("draft.survey", "tech")]

@@ -158,6 +158,10 @@ def test_bad_file_names_and_contents_are_400(site: Site) -> None:
         (b"..\\evil.pdf", PDF, "路径"),
         (b"plan\x00.pdf", PDF, "控制字符"),
         (b"run.exe", b"MZ\x90\x00", "不接受此类文件"),
+        ("报告\u202efdp.pdf".encode(), PDF, "格式字符"),
+        ("a\u200b.pdf".encode(), PDF, "U+200B"),
+        (b"CON.pdf", PDF, "设备名"),
+        (b".pdf", PDF, "只有扩展名"),
         (b"fake.pdf", b"<html>not a pdf</html>", "不符"),
         (b"empty.pdf", b"", "为空"),
     ]
@@ -167,6 +171,18 @@ def test_bad_file_names_and_contents_are_400(site: Site) -> None:
         assert response.status_code == 400, (filename, response.status_code, response.text[:300])
         assert words in response.text, filename
         assert "\x00" not in response.text
+    assert site.counts() == before
+
+
+def test_dots_inside_a_name_are_accepted_and_a_case_title_with_u202e_is_refused(site: Site) -> None:
+    """Only a path component ``..`` is dangerous: ``报告..终稿.pdf`` is handed in under its name. A case title
+    with U+202E is 400 and writes nothing."""
+    eco = site.login("eco")
+    body, headers = _multipart(csrf(eco), "报告..终稿.pdf".encode(), PDF)
+    assert eco.post("/steps/mobilize.work-plan/checkin", content=body, headers=headers).status_code == 303
+    before = site.counts()
+    refused = eco.post("/cases", data={"csrf": csrf(eco), "theme": "1", "title": "案例\u202e题标", "text": "x"})
+    assert refused.status_code == 400 and "格式字符" in refused.text and "\u202e" not in refused.text
     assert site.counts() == before
 
 
