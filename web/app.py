@@ -142,6 +142,7 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
         PortalConfigError: no secret key (or too short), a bad upload limit, an unreadable plan, or a
             database that is unreachable or not initialised; the message says what to do, in Chinese first.
     """
+    from web.redirects import RelativeRedirects
     from web.routes import actions, pages
     from web.uploads import BodyLimit
 
@@ -163,5 +164,6 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
 
     # Outermost first: the headers wrap every response, including the body limit's 413.
     app.add_middleware(BodyLimit, max_bytes=portal.max_bytes)
+    app.add_middleware(RelativeRedirects, portal_url=portal.settings.portal_url)
     app.add_middleware(SecurityHeaders)
     return app

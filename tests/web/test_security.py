@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
+from fastapi.testclient import TestClient
 
 from core.links import Grant, sign
 from db.portal import revoke_links
@@ -218,3 +219,24 @@ def test_portal_refuses_to_start_without_a_good_key(database: Database) -> None:
         assert "secrets.token_urlsafe(48)" in str(info.value) and "LIANGSHAN_SECRET_KEY" in str(info.value)
         if key:
             assert key not in str(info.value)
+
+
+def test_no_redirect_is_built_from_the_host_header(site: Site, database: Database) -> None:
+    """``GET /history/`` with a forged Host answers a relative redirect, never one to that host; with
+    LIANGSHAN_PORTAL_URL set, a redirect names no host but the portal's."""
+    office = site.login("office")
+    for path in ("/history/", "/history/?step=x"):
+        response = office.get(path, headers={"host": "evil.example"})
+        location = response.headers.get("location", "")
+        assert response.status_code in (307, 308) and location.startswith("/history"), (response.status_code, location)
+        assert "evil" not in location and not location.startswith("//")
+    assert "evil" not in office.get("//evil.example/", headers={"host": "evil.example"}).headers.get("location", "")
+    public = make_site(database, LIANGSHAN_PORTAL_URL="https://lsbs.example.gov.cn")
+    try:
+        client = TestClient(public.app, follow_redirects=False)
+        response = client.get(f"/b/{public.link('eco')}", headers={"host": "evil.example"})
+        assert response.status_code == 303 and "evil" not in response.headers["location"]
+        assert client.get("/history/", headers={"host": "evil.example"}).headers["location"] in (
+            "/history", "https://lsbs.example.gov.cn/history")
+    finally:
+        public.portal.database.dispose()
