@@ -102,6 +102,10 @@ class SettingsSpec(_Spec):
         description="A due date on a non-working day moves to the next working day (顺延).",
     )
     ladder: LadderSpec = Field(default_factory=lambda: LadderSpec.model_validate({}), description="Reminders.")
+    office_contact: str = Field(
+        "", max_length=200,
+        description="办公室的联系人和电话，显示在报送入口的“链接无效”等页面上，告诉各单位找谁 / whom a bureau "
+        "calls when its link does not work (the office's name and phone), shown on the portal's error pages.")
     assumptions: Assumptions
 
 

@@ -215,6 +215,8 @@ class PlanSettings:
     ladder: LadderSettings = field(default_factory=LadderSettings)
     # 跟踪起始日: nothing dated before it is announced (see core.ladder); None means from the plan's start.
     tracking_since: date | None = None
+    # 办公室联系方式: whom a bureau calls when the portal refuses its link; empty: the office's name alone.
+    office_contact: str = ""
 
 
 @dataclass(frozen=True, slots=True)

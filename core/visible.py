@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["hidden_character"]
+__all__ = ["hidden_character", "without_hidden"]
 
 # Control (Cc), format (Cf: U+202E right-to-left override, zero-width and bidi marks, BOM), surrogates and the
 # line/paragraph separators: invisible or reordering, they make a name or title read as something it is not.
@@ -21,3 +21,8 @@ def hidden_character(text: str) -> str | None:
         if unicodedata.category(char) in _HIDDEN_CATEGORIES:
             return f"U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip()
     return None
+
+
+def without_hidden(text: str, keep: str = "\n\r\t") -> str:
+    """``text`` with its control and format characters removed, but for those in ``keep`` (line breaks, tabs)."""
+    return "".join(c for c in text if c in keep or unicodedata.category(c) not in _HIDDEN_CATEGORIES)

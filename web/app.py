@@ -159,7 +159,9 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        zh = {404: "页面不存在", 405: "不支持此操作", 413: "上传的文件超过大小限制"}.get(exc.status_code, "请求有误")
+        from web.uploads import too_large
+
+        zh = {404: "页面不存在", 405: "不支持此操作", 413: too_large(portal.max_bytes)}.get(exc.status_code, "请求有误")
         return error_response(request, PortalError(exc.status_code, zh, str(exc.detail)))
 
     # Outermost first: the headers wrap every response, including the body limit's 413.

@@ -19,6 +19,7 @@ from config.settings import Settings
 from core.events import SHANGHAI
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
+from core.visible import without_hidden
 from core.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
@@ -99,8 +100,38 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
 
 
 
+# Fields a person types, with their labels, offered again on a refusal's page (the rest ride along hidden).
+TYPED_FIELDS = {"note": "说明", "reason": "原因", "title": "案例标题", "text": "案例简介", "value": "数值",
+                "to": "延至日期", "resubmit_by": "重新报送期限"}
+_LONG_FIELDS = frozenset({"note", "reason", "text"})
+
+
+def _kept_form(request: Request, exc: PortalError) -> dict[str, Any] | None:
+    """The refused form to show again, filled with what was typed; None when there is nothing to keep.
+
+    Only for a refusal of the content (400, 409, 507): a 401 or 403 form would be refused again.
+    """
+    typed: dict[str, list[str]] | None = getattr(request.state, "typed", None)
+    if request.method != "POST" or not typed or exc.status not in (400, 409, 507):
+        return None
+    # Shown again without invisible characters: a title refused for U+202E can then be sent as it reads.
+    shown = [(name, TYPED_FIELDS[name], without_hidden(values[0]), name in _LONG_FIELDS) for name, values in typed.items()
+             if name in TYPED_FIELDS and values]
+    hidden = [(name, value) for name, values in typed.items() if name not in TYPED_FIELDS for value in values]
+    if not any(value.strip() for _, _, value, _ in shown):
+        return None
+    return {"action": request.url.path, "shown": shown, "hidden": hidden,
+            "files": bool(getattr(request.state, "had_files", False))}
+
+
 def error_response(request: Request, exc: PortalError) -> Response:
-    """The refusal as a Chinese page, or as JSON under ``/api``; it never echoes secrets (messages are ours)."""
+    """The refusal as a Chinese page, or as JSON under ``/api``; it never echoes secrets (messages are ours).
+
+    A 401 page says whom to contact (the plan's ``settings.office_contact``); a refused form comes back
+    filled with what was typed, so nothing has to be typed twice.
+    """
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": exc.zh, "detail": exc.en}, status_code=exc.status)
-    return render(request, "error.html", status=exc.status, error=exc)
+    plan = portal_of(request).plan
+    contact = plan.settings.office_contact or plan.bureau_name("office")
+    return render(request, "error.html", status=exc.status, error=exc, contact=contact, kept=_kept_form(request, exc))

@@ -26,20 +26,33 @@ from core.uploads import HEAD_BYTES, UploadRefused, check_upload_head, check_upl
 from db.evidence import Upload, os_reason
 from web.portal import PortalError
 
-__all__ = ["MAX_FILES", "BodyLimit", "BodyTooLarge", "Form", "read_form"]
+__all__ = ["MAX_FILES", "BodyLimit", "BodyTooLarge", "Form", "megabytes", "read_form", "too_large"]
 
 MAX_FILES = 20
 MAX_FIELDS = 200
 MAX_FIELD_BYTES = 64 * 1024  # a note or a case text; files are limited by the body limit
-TOO_LARGE = "上传内容超过大小限制（LIANGSHAN_UPLOAD_MAX_MB），未保存任何内容"
-_PAGE_413 = (
-    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
-    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>文件过大</title>'
-    '<link rel="stylesheet" href="/static/portal.css"></head><body><main class="page"><section class="card error">'
-    f"<h1>文件过大</h1><p>{TOO_LARGE}。请压缩或分开上传。</p>"
-    '<p class="en">The upload is over the size limit; nothing was saved.</p>'
-    '<p><a href="/">返回</a></p></section></main></body></html>'
-).encode()
+
+
+def megabytes(max_bytes: int) -> int:
+    """The upload limit in whole MB, as LIANGSHAN_UPLOAD_MAX_MB set it."""
+    return max(1, round(max_bytes / (1 << 20)))
+
+
+def too_large(max_bytes: int) -> str:
+    """What a clerk reads when an upload is over the limit: the limit itself, and what to do."""
+    mb = megabytes(max_bytes)
+    return f"上传内容超过 {mb} MB 的大小限制，未保存任何内容。请压缩文件或分几次上传，每次不超过 {mb} MB"
+
+
+def _page_413(max_bytes: int) -> bytes:
+    return (
+        '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1"><title>文件过大</title>'
+        '<link rel="stylesheet" href="/static/portal.css"></head><body><main class="page"><section class="card error">'
+        f"<h1>文件过大</h1><p>{too_large(max_bytes)}。</p>"
+        f'<p class="en">The upload is over the {megabytes(max_bytes)} MB limit; nothing was saved.</p>'
+        '<p><a href="/">返回</a></p></section></main></body></html>'
+    ).encode()
 
 
 class BodyTooLarge(Exception):
@@ -52,6 +65,7 @@ class BodyLimit:
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.page = _page_413(max_bytes)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,7 +75,7 @@ class BodyLimit:
         # A length of more digits than any limit has is too large, and int() would refuse past 4300 digits.
         if declared is not None and (not declared.strip().isdigit() or len(declared.strip()) > 15
                                      or int(declared) > self.max_bytes):
-            await self._refuse(send)
+            await self._refuse(send, self.page)
             return
         received = 0
         started = False
@@ -86,14 +100,14 @@ class BodyLimit:
         except BodyTooLarge:
             if started:
                 raise
-            await self._refuse(send)
+            await self._refuse(send, self.page)
 
     @staticmethod
-    async def _refuse(send: Send) -> None:
+    async def _refuse(send: Send, page: bytes) -> None:
         await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(_PAGE_413)).encode()),
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"content-length", str(len(page)).encode()),
                                 (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": _PAGE_413})
+        await send({"type": "http.response.body", "body": page})
 
 
 @dataclass
@@ -188,6 +202,9 @@ async def read_form(request: Request, home: Path) -> AsyncIterator[Form]:
                 raise PortalError(400, "表单内容含有 NUL 字符；未保存任何内容", "a form field holds a NUL character")
             else:
                 parsed.fields.setdefault(key, []).append(value)
+        # A refusal's page offers the form again with what was typed (web.app.error_response).
+        request.state.typed = parsed.fields
+        request.state.had_files = bool(parsed.parts)
         yield parsed
     finally:
         parsed.cleanup()

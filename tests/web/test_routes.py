@@ -255,3 +255,32 @@ def test_secure_cookie_behind_https(database: Database) -> None:
     finally:
         site.portal.database.dispose()
     assert KEY not in response.text
+
+
+def test_error_pages_say_the_limit_whom_to_call_and_keep_what_was_typed(database: Database) -> None:
+    """413 names the limit in MB; 401 names the office's contact from the plan's settings; a refused form
+    comes back filled with what was typed (the reason, the date) and posts to the same action."""
+    site = make_site(database, LIANGSHAN_UPLOAD_MAX_MB="3")
+    try:
+        eco = site.login("eco")
+        big = eco.post("/steps/mobilize.work-plan/checkin", data={"csrf": csrf(eco)},
+                       files=[("file", ("big.pdf", PDF + b"0" * (4 * 1024 * 1024), "application/pdf"))])
+        assert big.status_code == 413 and "3 MB" in big.text
+
+        locked_out = site.client().get("/b/not-a-token")
+        assert locked_out.status_code == 401
+        assert site.portal.plan.settings.office_contact and site.portal.plan.settings.office_contact in locked_out.text
+
+        reason = "汛期施工，需推迟两周完成"
+        refused = eco.post("/steps/mobilize.work-plan/extension", data={"csrf": csrf(eco), "to": "2026-13-45", "reason": reason})
+        assert refused.status_code == 400 and site.counts()["extensions"] == 0
+        assert "您填写的内容已保留" in refused.text
+        assert f">{reason}</textarea>" in refused.text and 'value="2026-13-45"' in refused.text
+        assert 'action="/steps/mobilize.work-plan/extension"' in refused.text
+
+        title = "案例\u202e题标"
+        case = eco.post("/cases", data={"csrf": csrf(eco), "theme": "1", "title": title, "text": "正文"})
+        assert case.status_code == 400 and ">正文</textarea>" in case.text
+        assert 'value="案例题标"' in case.text and "\u202e" not in case.text  # kept, without the invisible character
+    finally:
+        site.portal.database.dispose()

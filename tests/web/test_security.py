@@ -124,7 +124,7 @@ def test_upload_over_the_limit_is_413_and_leaves_no_file(database: Database) -> 
         big = PDF + b"0" * (2 * 1024 * 1024)
         response = eco.post("/steps/mobilize.work-plan/checkin", data={"csrf": csrf(eco)},
                             files=[("file", ("big.pdf", big, "application/pdf"))])
-        assert response.status_code == 413 and "超过大小限制" in response.text
+        assert response.status_code == 413 and "超过 1 MB 的大小限制" in response.text
         assert response.headers["x-frame-options"] == "DENY"
 
         def chunks() -> Iterator[bytes]:
