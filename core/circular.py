@@ -1,23 +1,31 @@
-"""情况通报 for the leaders: the totals, every bureau ranked by on-time rate, what is overdue, what falls due next month.
+"""情况通报 for the leaders: the totals, every bureau ranked by on-time rate, what is overdue, what falls due soon.
 
 The ranking is core.performance's (its module docstring states what counts as on time, late and
-overdue); this module only chooses the sentences and rows.
+overdue); this module only chooses the sentences and rows. Bureaus equal on both measures share a
+rank (并列). The circular is weekly (the reconcile writes it into each week's folder), so its number
+is the week of the year: 第N期, the same however often it is written that week.
 """
 
 from __future__ import annotations
 
-from datetime import date
+import calendar
+from datetime import date, timedelta
 
 from core.documents import DocumentFacts
 from core.meeting import overdue_steps, owners_zh
-from core.outline import Block, Outline, Para, Table, day_zh, numbered
+from core.outline import Block, Masthead, Outline, Para, Table, day_zh, numbered
 from core.performance import BureauScore, bureau_performance
+from core.plan import Plan
 from core.reports import progress
-from core.rows import overdue_table
+from core.rows import due_zh, overdue_table
 from core.serialize import STATUS_ZH
 from core.status import Board, StepStatus
 
-__all__ = ["RANKING_HEADER", "circular_outline", "due_next_month", "next_month", "ranking_rows", "step_totals"]
+__all__ = ["GROUP_OVERDUE_FROM", "RANKING_HEADER", "circular_outline", "due_soon", "issue_number", "issuer", "next_month",
+           "ranking_rows", "shared_ranks", "soon_until", "step_totals"]
+
+# With more overdue items than this, the list is grouped by lead bureau, each with its count.
+GROUP_OVERDUE_FROM = 10
 
 RANKING_HEADER = ("名次", "单位", "应完成", "按期完成", "逾期完成", "当前逾期", "按期完成率", "平均逾期工作日")
 
@@ -27,50 +35,114 @@ def next_month(day: date) -> tuple[int, int]:
     return (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
 
 
-def due_next_month(board: Board) -> list[StepStatus]:
-    """Steps not yet done whose (effective) due falls in the calendar month after the board's day, soonest first."""
-    year, month = next_month(board.as_of)
+def soon_until(day: date) -> date:
+    """The last day 近期到期事项 covers: the end of the month after ``day``'s."""
+    year, month = next_month(day)
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def due_soon(board: Board) -> list[StepStatus]:
+    """Steps not yet done whose (effective) due falls from the board's day to the end of next month, soonest first.
+
+    The rest of this month counts: on 12-02 an item due 12-31 is as near as one due in January.
+    """
+    until = soon_until(board.as_of)
     return sorted((st for st in board.steps.values()
-                   if st.status != "done" and (st.due.year, st.due.month) == (year, month)), key=lambda s: (s.due, s.id))
+                   if st.status != "done" and board.as_of <= st.due <= until), key=lambda s: (s.due, s.id))
+
+
+def issue_number(day: date) -> int:
+    """第N期: the week of ``day``'s year, week 1 holding 1 January (weeks start on Monday)."""
+    first_monday = date(day.year, 1, 1) - timedelta(days=date(day.year, 1, 1).weekday())
+    return (day - first_monday).days // 7 + 1
+
+
+def shared_ranks(scores: list[BureauScore]) -> list[str]:
+    """Each bureau's place as printed: equal on-time rate and equal average lateness share a rank (并列3, then 6);
+    a bureau that owes nothing yet is not ranked (—)."""
+    keys = [(s.on_time_rate, s.avg_late_workdays) for s in scores]
+    out: list[str] = []
+    for key in keys:
+        if key[0] is None:
+            out.append("—")
+            continue
+        first = keys.index(key) + 1  # scores are sorted, so equal keys are neighbours
+        out.append(f"并列{first}" if keys.count(key) > 1 else str(first))
+    return out
 
 
 def ranking_rows(scores: list[BureauScore]) -> tuple[tuple[str, ...], ...]:
-    """One row per bureau under RANKING_HEADER; a bureau with nothing owed yet has no rate (—)."""
-    return tuple((str(s.rank), s.name, str(s.owed), str(s.on_time), str(s.late), str(s.overdue),
+    """One row per bureau under RANKING_HEADER; a bureau with nothing owed yet has no rank nor rate (—)."""
+    return tuple((rank, s.name, str(s.owed), str(s.on_time), str(s.late), str(s.overdue),
                   "—" if s.on_time_rate is None else f"{100 * s.on_time_rate:.1f}%",
                   f"{s.avg_late_workdays:.1f}")
-                 for s in scores)
+                 for rank, s in zip(shared_ranks(scores), scores, strict=True))
 
 
 def circular_outline(doc: DocumentFacts) -> Outline:
-    """The circular as of the facts' day."""
+    """The circular as of the facts' day, under its 红头 (see :class:`core.outline.Masthead`)."""
     plan, board = doc.plan, doc.board
     scores = bureau_performance(plan, board)
-    late = overdue_steps(board)
     blocks: list[Block] = [Para(_opening(doc, scores))]
     blocks += [numbered(1, "各单位完成情况"),
-               Para("按按期完成率由高到低排列，完成率相同的按平均逾期工作日由少到多排列。应完成指截止日期（含经同意延期后的截止日期）"
+               Para("各单位按“按期完成率”由高到低排列，完成率相同的按平均逾期工作日由少到多排列，两项都相同的并列同一名次；"
+                    "尚无应完成工作的单位不排名次。应完成指截止日期（含经同意延期后的截止日期）"
                     "已到的工作，按期完成指在截止日期当天或之前完成，当前逾期指已过截止日期仍未完成；一项工作有多个责任单位的，"
                     "分别计入各单位。"),
-               Table(RANKING_HEADER, ranking_rows(scores), (1.1, 4.1, 1.5, 1.7, 1.7, 1.7, 2.0, 1.8))]
+               Table(RANKING_HEADER, ranking_rows(scores), (1.7, 3.7, 1.5, 1.7, 1.7, 1.7, 1.9, 1.7))]
     blocks.append(numbered(2, "逾期事项"))
-    if late:
-        blocks += [Para(f"截至{day_zh(doc.as_of)}，共{len(late)}项工作逾期，按逾期工作日由多到少排列。"), overdue_table(plan, late)]
-    else:
-        blocks.append(Para("目前没有逾期事项。"))
-    year, month = next_month(doc.as_of)
-    soon = due_next_month(board)
-    blocks.append(numbered(3, f"下月到期事项（{year}年{month}月）"))
-    if soon:
-        rows = tuple((day_zh(st.due), plan.steps[st.id].title, owners_zh(plan, st.id), STATUS_ZH[st.status]) for st in soon)
-        blocks += [Para(f"{year}年{month}月共有{len(soon)}项工作到期，请责任单位提前谋划、按期报送。"),
-                   Table(("截止日期", "事项", "责任单位", "当前状态"), rows, (2.8, 5.6, 5.2, 2.0))]
-    else:
-        blocks.append(Para(f"{year}年{month}月没有到期事项。"))
+    blocks += _overdue_blocks(doc)
+    blocks += _soon_blocks(doc)
     blocks += [numbered(4, "工作要求"),
                Para("请逾期单位对照逾期事项抓紧办理、尽快报送，确需延期的通过报送入口提交延期申请；"
-                    "请各责任单位对照下月到期事项提前安排，确保按期完成。")]
-    return Outline("鄠邑区“两山”基地建设工作情况通报", tuple(blocks), doc.as_of, f"（截至{day_zh(doc.as_of)}）")
+                    "请各责任单位对照近期到期事项提前安排，确保按期完成。")]
+    copy_to = plan.bureau_name("leaders") if "leaders" in plan.bureaus else ""
+    head = Masthead(issuer(plan), f"{doc.as_of.year}年第{issue_number(doc.as_of)}期", copy_to)
+    return Outline("鄠邑区“两山”基地建设工作情况通报", tuple(blocks), doc.as_of, f"（截至{day_zh(doc.as_of)}）", head)
+
+
+def issuer(plan: Plan) -> str:
+    """The issuing office as its 红头 and sign-off name it: the office, after the plan's place
+    (鄠邑区“两山”基地建设工作领导小组办公室 for a plan titled 鄠邑区“绿水青山…”…)."""
+    office = plan.bureau_name("office") if "office" in plan.bureaus else plan.short_title or plan.title
+    place = plan.title.split("“", 1)[0]
+    return place + office if place.endswith(("区", "县", "市")) and not office.startswith(place) else office
+
+
+def _overdue_blocks(doc: DocumentFacts) -> list[Block]:
+    """The overdue list; with more than GROUP_OVERDUE_FROM items, one list per lead bureau with its count."""
+    plan, late = doc.plan, overdue_steps(doc.board)
+    if not late:
+        return [Para("目前没有逾期事项。")]
+    opening = f"截至{day_zh(doc.as_of)}，共{len(late)}项工作逾期"
+    if len(late) <= GROUP_OVERDUE_FROM:
+        return [Para(f"{opening}，按逾期工作日由多到少排列。"), overdue_table(plan, late)]
+    by_lead: dict[str, list[StepStatus]] = {}
+    for st in late:
+        by_lead.setdefault(plan.steps[st.id].lead, []).append(st)
+    groups = sorted(by_lead.items(), key=lambda kv: (-len(kv[1]), -max(s.overdue_workdays for s in kv[1])))
+    counts = "、".join(f"{plan.bureau_name(b)}{len(items)}项" for b, items in groups)
+    blocks: list[Block] = [Para(f"{opening}，涉及{len(groups)}个牵头单位：{counts}。以下按牵头单位分列，"
+                                "各单位内按逾期工作日由多到少排列。")]
+    for n, (bureau, items) in enumerate(groups, start=1):
+        blocks += [numbered(n, f"{plan.bureau_name(bureau)}（逾期{len(items)}项）", level=2), overdue_table(plan, items)]
+    return blocks
+
+
+def _soon_blocks(doc: DocumentFacts) -> list[Block]:
+    """近期到期事项: the rest of this month and the whole of the next."""
+    plan, board = doc.plan, doc.board
+    until = soon_until(doc.as_of)
+    soon = due_soon(board)
+    span = f"{day_zh(doc.as_of)}至{day_zh(until)}"
+    blocks: list[Block] = [numbered(3, f"近期到期事项（至{day_zh(until)}）")]
+    if not soon:
+        return [*blocks, Para(f"{span}没有到期事项。")]
+    this_month = sum(1 for st in soon if (st.due.year, st.due.month) == (doc.as_of.year, doc.as_of.month))
+    rows = tuple((due_zh(st), plan.steps[st.id].title, owners_zh(plan, st.id), STATUS_ZH[st.status]) for st in soon)
+    return [*blocks, Para(f"{span}共有{len(soon)}项工作到期（本月{this_month}项、下月{len(soon) - this_month}项），"
+                          "请责任单位提前谋划、按期报送。"),
+            Table(("截止日期", "事项", "责任单位", "当前状态"), rows, (4.0, 4.8, 4.6, 2.2))]
 
 
 def _opening(doc: DocumentFacts, scores: list[BureauScore]) -> str:

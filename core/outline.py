@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-__all__ = ["LIGHT_ZH", "PENDING", "VERDICT_ZH", "Block", "Figure", "Heading", "Outline", "Para", "Table", "day_zh", "numbered",
-           "pending", "zh_number"]
+__all__ = ["LIGHT_ZH", "PENDING", "VERDICT_ZH", "Block", "Figure", "Heading", "Masthead", "Outline", "Para", "Table", "day_zh",
+           "numbered", "pending", "zh_number"]
 
 # The mark an office reader searches for: the data cannot say this, someone must write it.
 PENDING = "【待补充】"
@@ -60,6 +60,16 @@ Block = Heading | Para | Table | Figure
 
 
 @dataclass(frozen=True, slots=True)
+class Masthead:
+    """The 红头 of a numbered document (GB/T 9704): the issuing office in red over its number, a red line;
+    and the 版记 at the end: to whom it is copied (抄送) and who printed it on which day (印发)."""
+
+    issuer: str
+    number: str  # e.g. 2026年第49期
+    copy_to: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Outline:
     """A whole document: title, an optional line under it, the blocks, and the date it is signed."""
 
@@ -67,6 +77,7 @@ class Outline:
     blocks: tuple[Block, ...]
     signed: date
     subtitle: str = ""
+    masthead: Masthead | None = None
 
     def headings(self, level: int = 1) -> list[str]:
         """The headings of one level, in order (what a reader sees in the navigation pane)."""

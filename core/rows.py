@@ -19,6 +19,7 @@ from core.status import Board, StepStatus
 
 __all__ = [
     "case_table",
+    "due_zh",
     "indicator_label",
     "outcome",
     "overdue_table",
@@ -56,6 +57,13 @@ def step_table(plan: Plan, board: Board, step_ids: Iterable[str], group: bool = 
     return Table(("序号", "事项", "责任单位", "截止日期", "完成日期", "完成情况"), tuple(rows), (1.0, 4.0, 3.8, 2.4, 2.4, 2.0))
 
 
+def due_zh(st: StepStatus) -> str:
+    """The due day a reader checks against: an extended step shows both, 原定2026年11月30日 → 延至2026年12月31日."""
+    if st.original_due is not None:
+        return f"原定{day_zh(st.original_due)} → 延至{day_zh(st.due)}"
+    return day_zh(st.due)
+
+
 def overdue_table(plan: Plan, steps: Sequence[StepStatus]) -> Table:
     """The overdue list: 序号, 事项, 责任单位, 截止日期, 逾期工作日 (and what blocks it, when something does)."""
     rows = []
@@ -63,8 +71,8 @@ def overdue_table(plan: Plan, steps: Sequence[StepStatus]) -> Table:
         title = plan.steps[st.id].title
         if st.blocked_by:
             title += "（受阻于" + "、".join(plan.steps[b].title for b in st.blocked_by) + "）"
-        rows.append((str(n), title, owners_zh(plan, st.id), day_zh(st.due), str(st.overdue_workdays)))
-    return Table(("序号", "事项", "责任单位", "截止日期", "逾期工作日"), tuple(rows), (1.0, 5.4, 4.6, 2.6, 2.0))
+        rows.append((str(n), title, owners_zh(plan, st.id), due_zh(st), str(st.overdue_workdays)))
+    return Table(("序号", "事项", "责任单位", "截止日期", "逾期工作日"), tuple(rows), (1.0, 4.6, 4.0, 4.0, 2.0))
 
 
 def indicator_label(ind: Indicator) -> str:

@@ -17,7 +17,7 @@ from core.circular import circular_outline
 from core.documents import DocumentFacts
 from core.outline import PENDING, Figure, Heading, Outline, Para, Table
 from core.pack import pack_outline
-from reports import word
+from reports import masthead, word
 from reports.folder import GANTT, INDICATORS
 
 __all__ = ["lay_out", "write_annual", "write_circular", "write_pack", "write_self_assessment"]
@@ -26,6 +26,8 @@ __all__ = ["lay_out", "write_annual", "write_circular", "write_pack", "write_sel
 def lay_out(outline: Outline, path: Path, pictures: Mapping[str, Path] | None = None) -> Path:
     """Write ``outline`` as an official document at ``path``; ``pictures`` maps a figure's kind to its PNG."""
     doc = word.new_document(outline.title, outline.subtitle)
+    if outline.masthead is not None:
+        masthead.red_head(doc, outline.masthead)
     for block in outline.blocks:
         if isinstance(block, Heading):
             word.heading(doc, block.text, block.level)
@@ -38,7 +40,12 @@ def lay_out(outline: Outline, path: Path, pictures: Mapping[str, Path] | None = 
             if found is None:
                 raise ValueError(f"no picture drawn for figure {block.kind!r}")
             word.picture(doc, found, word.TEXT_WIDTH_CM, block.caption)
-    word.sign_off(doc, outline.signed)
+    if outline.masthead is not None:  # the sign-off names the office as its 红头 does
+        word.sign_off(doc, outline.signed, outline.masthead.issuer)
+    else:
+        word.sign_off(doc, outline.signed)
+    if outline.masthead is not None:
+        masthead.colophon(doc, outline.masthead, outline.signed)
     return word.save(doc, path)
 
 

@@ -6,12 +6,22 @@ from datetime import date
 
 import pytest
 
-from core.circular import RANKING_HEADER, circular_outline, due_next_month, next_month, ranking_rows, step_totals
+from core.circular import (
+    GROUP_OVERDUE_FROM,
+    RANKING_HEADER,
+    circular_outline,
+    due_soon,
+    issue_number,
+    next_month,
+    ranking_rows,
+    step_totals,
+)
 from core.documents import DocumentFacts
-from core.outline import Para, Table
+from core.events import Extension
+from core.outline import Heading, Para, Table
 from core.performance import bureau_performance
 from core.plan import Plan
-from tests.docfacts import document_facts
+from tests.docfacts import at, document_facts, known_history
 
 # The order tests/docfacts.py's history gives (see its table), best first.
 EXPECTED_ORDER = [
@@ -36,7 +46,8 @@ def test_bureaus_ranked_by_on_time_rate(doc: DocumentFacts) -> None:
     table = circular_outline(doc).tables()[0]
     assert table.header == RANKING_HEADER
     assert [row[1] for row in table.rows] == EXPECTED_ORDER
-    assert [row[0] for row in table.rows] == [str(n) for n in range(1, 21)]
+    # Equal on both measures: one rank, 并列; nothing owed yet: no rank.
+    assert [row[0] for row in table.rows] == ["并列1"] * 7 + ["8"] + ["并列9"] * 2 + ["并列11"] * 2 + ["并列13"] * 4 + ["—"] * 4
 
 
 def test_ranking_row_of_a_bureau(doc: DocumentFacts) -> None:
@@ -73,15 +84,15 @@ def test_next_month_is_the_calendar_month_after(day: date, month: tuple[int, int
     assert next_month(day) == month
 
 
-def test_due_next_month(doc: DocumentFacts) -> None:
-    """In February 2025 nothing of the phases falls due; the section says so with the month named."""
-    assert due_next_month(doc.board) == []
+def test_due_soon_when_nothing_falls_due(doc: DocumentFacts) -> None:
+    """From 2025-01-06 to the end of February nothing of the phases falls due; the section says so with the span."""
+    assert due_soon(doc.board) == []
     outline = circular_outline(doc)
-    assert "三、下月到期事项（2025年2月）" in outline.headings()
-    assert Para("2025年2月没有到期事项。") in outline.blocks
+    assert "三、近期到期事项（至2025年2月28日）" in outline.headings()
+    assert Para("2025年1月6日至2025年2月28日没有到期事项。") in outline.blocks
 
 
-def test_due_next_month_lists_owners(huyi: Plan) -> None:
+def test_due_soon_lists_owners(huyi: Plan) -> None:
     """On 2025-02-20 the first quarter's meeting, the 2025 work plan and the 2024 values fall due in March."""
     doc = document_facts(huyi, as_of=date(2025, 2, 20))
     table = circular_outline(doc).tables()[2]
@@ -92,8 +103,69 @@ def test_due_next_month_lists_owners(huyi: Plan) -> None:
     assert table.rows[0][2] == "“两山”基地建设工作领导小组办公室"
 
 
+def test_due_soon_covers_the_rest_of_this_month(huyi: Plan) -> None:
+    """On 2026-12-02 the items due 12-31 are near; the section runs to the end of January and counts them as this month's."""
+    doc = document_facts(huyi, as_of=date(2026, 12, 2))
+    outline = circular_outline(doc)
+    assert "三、近期到期事项（至2027年1月31日）" in outline.headings()
+    soon = due_soon(doc.board)
+    assert soon and {st.due for st in soon} >= {date(2026, 12, 31)}
+    assert not any("2027年1月没有到期事项" in b.text for b in outline.blocks if isinstance(b, Para))
+    said = next(b.text for b in outline.blocks if isinstance(b, Para) and "项工作到期" in b.text)
+    in_december = sum(1 for st in soon if st.due.month == 12)
+    assert f"共有{len(soon)}项工作到期（本月{in_december}项、下月{len(soon) - in_december}项）" in said
+
+
+def test_many_overdue_items_are_grouped_by_lead_bureau_with_counts(huyi: Plan) -> None:
+    """On 2029-06-30, with nothing recorded after 2025, more than ten items are overdue: one list per lead bureau,
+    its heading giving the count; the counts add up to the total and every item is listed once."""
+    doc = document_facts(huyi, as_of=date(2029, 6, 30))
+    outline = circular_outline(doc)
+    red = [st for st in doc.board.steps.values() if st.light == "red"]
+    assert len(red) > GROUP_OVERDUE_FROM
+    groups = [b.text for b in outline.blocks if isinstance(b, Heading) and b.level == 2]
+    counts = [int(text.rsplit("逾期", 1)[1].rstrip("项）")) for text in groups]
+    assert len(groups) > 1 and sum(counts) == len(red) and counts == sorted(counts, reverse=True)
+    start = outline.blocks.index(next(b for b in outline.blocks if isinstance(b, Heading) and b.text == "二、逾期事项"))
+    end = outline.blocks.index(next(b for b in outline.blocks if isinstance(b, Heading) and b.text.startswith("三、")))
+    listed = [row[1] for b in outline.blocks[start:end] if isinstance(b, Table) for row in b.rows]
+    assert len(listed) == len(red)
+    assert f"共{len(red)}项工作逾期，涉及{len(groups)}个牵头单位" in next(
+        b.text for b in outline.blocks[start:end] if isinstance(b, Para))
+
+
+def test_an_extended_item_shows_the_original_and_the_new_due(huyi: Plan) -> None:
+    """An extension that is still owed shows 原定 → 延至, in the overdue list and among the items due soon."""
+    facts = [*known_history(huyi),
+             Extension("build.annual-plan.2025", "office", at("2025-03-01"), date(2025, 4, 15), "等待区政府常务会审议")]
+    doc = document_facts(huyi, as_of=date(2025, 3, 5), facts=facts)
+    soon = circular_outline(doc).tables()[2]
+    row = next(r for r in soon.rows if r[1] == "制定2025年度工作计划")
+    assert row[0] == "原定2025年3月31日 → 延至2025年4月15日"
+    late = circular_outline(document_facts(huyi, as_of=date(2025, 4, 21), facts=facts)).tables()[1]
+    assert ("制定2025年度工作计划", "原定2025年3月31日 → 延至2025年4月15日") in [(r[1], r[3]) for r in late.rows]
+
+
+def test_no_word_stutters(doc: DocumentFacts) -> None:
+    """“按按期” read as a stutter; every sentence reads once."""
+    text = "".join(b.text for b in circular_outline(doc).blocks if isinstance(b, Para | Heading))
+    assert "按按" not in text and "按“按期完成率”由高到低排列" in text
+
+
+@pytest.mark.parametrize(("day", "number"), [(date(2026, 12, 2), "2026年第49期"), (date(2026, 12, 6), "2026年第49期"),
+                                             (date(2026, 12, 7), "2026年第50期"), (date(2027, 1, 1), "2027年第1期"),
+                                             (date(2027, 1, 4), "2027年第2期")])
+def test_masthead_numbers_the_circular_by_week_of_the_year(huyi: Plan, day: date, number: str) -> None:
+    """第N期: per year, the same all week however often it is written; the office in full, copied to the leading group."""
+    head = circular_outline(document_facts(huyi, as_of=day)).masthead
+    assert head is not None and head.number == number
+    assert issue_number(day) == int(number.split("第")[1].rstrip("期"))
+    assert head.issuer == "鄠邑区“两山”基地建设工作领导小组办公室"
+    assert head.copy_to == huyi.bureau_name("leaders")
+
+
 def test_circular_sections(doc: DocumentFacts) -> None:
     outline = circular_outline(doc)
     assert outline.title == "鄠邑区“两山”基地建设工作情况通报"
-    assert outline.headings() == ["一、各单位完成情况", "二、逾期事项", "三、下月到期事项（2025年2月）", "四、工作要求"]
+    assert outline.headings() == ["一、各单位完成情况", "二、逾期事项", "三、近期到期事项（至2025年2月28日）", "四、工作要求"]
     assert all(isinstance(t, Table) for t in outline.tables())

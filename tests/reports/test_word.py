@@ -10,7 +10,7 @@ from docx import Document as open_docx
 from docx.document import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
-from docx.shared import Cm, Length, Pt
+from docx.shared import Cm, Length, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
@@ -76,8 +76,9 @@ def test_a4_with_the_official_margins(written: dict[str, Path], kind: str) -> No
     ("self-assessment", "鄠邑区“绿水青山就是金山银山”实践创新基地自评估报告"),
 ])
 def test_title_in_fangzheng_xiaobiaosong(written: dict[str, Path], kind: str, title: str) -> None:
-    """The first paragraph is the title, centred, 二号, in 方正小标宋简体 named as run font and East Asian font."""
-    first = opened(written, kind).paragraphs[0]
+    """The title (the first paragraph, or the first under a 红头) is centred, 二号, in 方正小标宋简体 named as run font
+    and East Asian font."""
+    first = next(p for p in opened(written, kind).paragraphs if p.style is not None and p.style.name == "公文标题")
     assert first.text == title
     run = first.runs[0]
     assert run.font.name == word.TITLE_FONT == "方正小标宋简体"
@@ -130,7 +131,8 @@ def test_page_number_field_in_the_footer(written: dict[str, Path], kind: str) ->
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_issuing_body_and_date_at_the_end(written: dict[str, Path], kind: str) -> None:
-    last = [p for p in opened(written, kind).paragraphs if p.text][-2:]
+    """The office and the day, right-aligned; the circular's 版记 (its own style) comes after them."""
+    last = [p for p in opened(written, kind).paragraphs if p.text and p.style is not None and p.style.name != "版记"][-2:]
     assert [p.text for p in last] == ["鄠邑区“两山”基地建设工作领导小组办公室", "2025年1月6日"]
     assert all(p.alignment == WD_ALIGN_PARAGRAPH.RIGHT for p in last)
 
@@ -158,6 +160,24 @@ def test_circular_ranks_bureaus_by_on_time_rate(written: dict[str, Path]) -> Non
     assert ranking[0] == ["名次", "单位", "应完成", "按期完成", "逾期完成", "当前逾期", "按期完成率", "平均逾期工作日"]
     assert [row[1] for row in ranking[1:]] == EXPECTED_ORDER
     assert ranking[8] == ["8", "市生态环境局鄠邑分局", "11", "10", "1", "0", "90.9%", "2.0"]
+
+
+def test_circular_has_its_red_head_and_colophon(written: dict[str, Path]) -> None:
+    """红头: the office in red over 2025年第2期 and a red rule, above the title; 版记 at the end: 抄送 and 印发 between rules."""
+    document = opened(written, "circular")
+    issuer, number, _, title = document.paragraphs[:4]
+    assert issuer.text == "鄠邑区“两山”基地建设工作领导小组办公室"
+    assert issuer.runs[0].font.color.rgb == RGBColor(0xE6, 0x00, 0x12) and east_asian_font(issuer.runs[0]._r) == "方正小标宋简体"
+    assert issuer.alignment == WD_ALIGN_PARAGRAPH.CENTER
+    assert number.text == "2025年第2期"
+    rule = number._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:bottom"))
+    assert rule.get(qn("w:color")) == "E60012" and int(rule.get(qn("w:sz"))) >= 12
+    assert title.text == "鄠邑区“两山”基地建设工作情况通报"
+    cc, issued = [p for p in document.paragraphs if p.text][-2:]
+    assert cc.text == "抄送：“两山”基地建设工作领导小组。"
+    assert issued.text == "鄠邑区“两山”基地建设工作领导小组办公室\t2025年1月6日印发"
+    assert cc._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:top")) is not None
+    assert issued._p.find(qn("w:pPr")).find(qn("w:pBdr")).find(qn("w:bottom")) is not None
 
 
 def test_self_assessment_sections_and_indicator_table(written: dict[str, Path]) -> None:
