@@ -44,15 +44,15 @@ def indicator_years(plan: Plan) -> range:
 def indicator_history(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValue]]) -> Table:
     """Every indicator from the baseline year on: each year's value and, after the baseline, its verdict."""
     years = indicator_years(plan)
-    header = ("编号", "指标", "目标值", f"{years[0]}年\n（基准）", *(f"{y}年" for y in years[1:]))
+    header = ("序号", "指标", "目标值", f"{years[0]}年\n（基准）", *(f"{y}年" for y in years[1:]))
     rows = []
-    for ind in plan.indicators:
+    for n, ind in enumerate(plan.indicators, start=1):
         per = values.get(ind.id, {})
         cells = [value_text(ind, per.get(years[0]))]
         for year in years[1:]:
             value = per.get(year)
             cells.append("—" if value is None else f"{value_text(ind, value)}\n{VERDICT_ZH[judge(ind, year, per).verdict]}")
-        rows.append((ind.id, indicator_label(ind), ind.target_text, *cells))
+        rows.append((str(n), indicator_label(ind), ind.target_text, *cells))
     width = round((15.6 - 0.9 - 3.4 - 2.6) / len(years), 2)
     return Table(header, tuple(rows), (0.9, 3.4, 2.6, *([width] * len(years))))
 
@@ -182,7 +182,7 @@ def _leading(doc: DocumentFacts) -> list[Block]:
     blocks: list[Block] = []
     if doc.cases:
         years = sorted({c["year"] for c in doc.cases})
-        blocks.append(Para(f"{years[0]}年至{years[-1]}年共凝练“两山”典型案例{len(doc.cases)}个（见四），"
+        blocks.append(Para(f"{years[0]}年至{years[-1]}年共凝练“两山”典型案例{len(doc.cases)}个（案例清单见第四部分“两山”转化情况），"
                            "可作为示范推广的经验材料。"))
     year = _latest(doc)
     if brand is not None and year is not None:

@@ -97,11 +97,11 @@ def _rule(ind: Indicator, cur: IndicatorValue, prev: IndicatorValue | None,
         if cur.value < 0.5:
             return "not_met", f"尚未{word}"
         if cur.evidence == 0:
-            return "no_data", f"报称已{word}，但缺少证明材料（请用 --file 附上）"
+            return "no_data", f"报称已{word}，但缺少证明材料，请责任单位补报证明材料"
         return "met", f"已{word}，有 {cur.evidence} 份证明材料"
     if rule.kind == "assigned_and_steady":
         if cur.assigned_target is None:
-            return "no_data", "缺少当年上级下达的考核目标值（请用 --target 记录）"
+            return "no_data", "缺少当年上级下达的考核目标值，请责任单位补报"
         if cur.value < cur.assigned_target:
             return "not_met", f"{value}，未完成上级下达的考核目标 {_fmt(cur.assigned_target, unit)}"
         if prev is not None and cur.value < prev.value:

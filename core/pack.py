@@ -81,7 +81,7 @@ def _values_owed(doc: DocumentFacts) -> list[Block]:
     for item in owed:
         st = item.status
         blocks.append(Para(f"{plan.steps[item.step].title}（截止{day_zh(st.due)}）：尚缺{len(st.missing)}项。"))
-        rows += [(plan.steps[item.step].title, plan.bureau_name(b), "；".join(f"{i} {titles[i]}" for i in ids))
+        rows += [(plan.steps[item.step].title, plan.bureau_name(b), "；".join(titles[i] for i in ids))
                  for b, ids in item.by_bureau.items()]
     blocks.append(Table(("收集事项", "单位", "尚缺指标"), tuple(rows), (4.2, 3.8, 7.6)))
     return blocks

@@ -90,19 +90,19 @@ def value_text(ind: Indicator, value: IndicatorValue | None) -> str:
 
 
 def verdict_line(ind: Indicator, verdict: Verdict) -> str:
-    """``2b 地表水水质达到或优于Ⅲ类水比例：未达标，88%，未达到目标 >90%``."""
-    return f"{ind.id} {ind.title}：{VERDICT_ZH[verdict.verdict]}，{verdict.reason}"
+    """``地表水水质达到或优于Ⅲ类水比例：未达标，88%，未达到目标 >90%`` (by its title: a leader never reads an id)."""
+    return f"{ind.title}：{VERDICT_ZH[verdict.verdict]}，{verdict.reason}"
 
 
 def verdict_table(plan: Plan, year: int, values: Mapping[str, Mapping[int, IndicatorValue]]) -> Table:
-    """Every indicator's verdict for ``year``: 编号, 指标, 目标值, 数值, 评价, 原因."""
+    """Every indicator's verdict for ``year``: 序号 (附件1's order), 指标, 目标值, 数值, 评价, 原因; ids only in the ledger."""
     rows = []
-    for ind in plan.indicators:
+    for n, ind in enumerate(plan.indicators, start=1):
         per = values.get(ind.id, {})
         verdict = judge(ind, year, per)
-        rows.append((ind.id, indicator_label(ind), ind.target_text, value_text(ind, per.get(year)),
+        rows.append((str(n), indicator_label(ind), ind.target_text, value_text(ind, per.get(year)),
                      VERDICT_ZH[verdict.verdict], verdict.reason))
-    return Table(("编号", "指标", "目标值", "数值", "评价", "原因"), tuple(rows), (1.0, 3.6, 2.6, 1.6, 1.5, 5.2))
+    return Table(("序号", "指标", "目标值", "数值", "评价", "原因"), tuple(rows), (1.0, 3.6, 2.6, 1.6, 1.5, 5.2))
 
 
 def case_table(plan: Plan, cases: Iterable[Mapping[str, Any]], with_year: bool = False) -> Table:

@@ -69,10 +69,13 @@ def test_steps_done_in_the_year(outline: Outline) -> None:
     assert all(row[5].startswith("2024年") for row in done.rows)
 
 
-def test_values_against_targets(outline: Outline) -> None:
+def test_values_against_targets(outline: Outline, huyi: Plan) -> None:
+    """附件1's order, numbered 1-20 and named by title: no indicator id reaches a leader."""
     table = table_under(outline, "二、指标完成情况（2024年）")
     assert len(table.rows) == 20
-    rows = {row[0]: row for row in table.rows}
+    assert [row[0] for row in table.rows] == [str(n) for n in range(1, 21)]
+    rows = {ind.id: row for ind, row in zip(huyi.indicators, table.rows, strict=True)}
+    assert rows["2b"][1] == "地表水水质达到或优于Ⅲ类水比例"
     assert rows["2b"][3:] == ("88%", "未达标", "88%，未达到目标 >90%")
     assert rows["4a"][4] == "达标"
     assert rows["1"][3:5] == ("—", "无数据")

@@ -45,8 +45,9 @@ def test_indicator_table_from_the_baseline_to_2028(huyi: Plan, doc: DocumentFact
     assert indicator_years(huyi) == range(2023, 2029)
     table = indicator_history(huyi, doc.values)
     assert len(table.rows) + 1 == 21
-    assert table.header == ("编号", "指标", "目标值", "2023年\n（基准）", "2024年", "2025年", "2026年", "2027年", "2028年")
-    rows = {row[0]: row for row in table.rows}
+    assert table.header == ("序号", "指标", "目标值", "2023年\n（基准）", "2024年", "2025年", "2026年", "2027年", "2028年")
+    rows = {ind.id: row for ind, row in zip(huyi.indicators, table.rows, strict=True)}
+    assert rows["2b"][:2] == ("3", "地表水水质达到或优于Ⅲ类水比例")
     assert rows["2b"][3:6] == ("93%", "88%\n未达标", "—")
     assert rows["4a"][3:5] == ("45.1%", "45.6%\n达标")
     assert rows["4b"][1] == "物种丰富度（种）"
@@ -57,7 +58,7 @@ def test_indicator_table_under_five_with_reasons(outline: Outline) -> None:
     five = section(outline, 5)
     tables = [b for b in five if isinstance(b, Table)]
     assert len(tables) == 1 and len(tables[0].rows) == 20
-    assert "2024年 2b 地表水水质达到或优于Ⅲ类水比例：未达标，88%，未达到目标 >90%" in texts(five)
+    assert "2024年 地表水水质达到或优于Ⅲ类水比例：未达标，88%，未达到目标 >90%" in texts(five)
 
 
 def test_rule_twenty_is_left_to_the_office(outline: Outline) -> None:

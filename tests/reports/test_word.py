@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -15,11 +16,12 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from core.documents import DocumentFacts
+from core.indicators import IndicatorValue
 from core.plan import Plan
 from reports import word
 from reports.documents import write_annual, write_circular, write_pack, write_self_assessment
 from tests.core.test_circular import EXPECTED_ORDER
-from tests.docfacts import case, document_facts, project
+from tests.docfacts import case, document_facts, known_values, project
 
 KINDS = ("pack", "circular", "annual", "self-assessment")
 
@@ -185,11 +187,11 @@ def test_self_assessment_sections_and_indicator_table(written: dict[str, Path]) 
     assert [p.text for p in paragraphs(document, "Heading 1")] == [
         "一、管理规程第二十条所列情形及整改情况", "二、长效保障机制建设情况", "三、实施方案推进落实情况", "四、“两山”转化情况",
         "五、生态环境质量改善情况", "六、示范引领情况"]
-    indicators = next(t for t in document.tables if t.rows[0].cells[0].text == "编号")
+    indicators = next(t for t in document.tables if t.rows[0].cells[0].text == "序号" and t.rows[0].cells[1].text == "指标")
     rows = cells(indicators)
     assert len(rows) == 21
     assert rows[0][3:] == ["2023年\n（基准）", "2024年", "2025年", "2026年", "2027年", "2028年"]
-    assert next(r for r in rows if r[0] == "2b")[3:5] == ["93%", "88%\n未达标"]
+    assert next(r for r in rows if r[1] == "地表水水质达到或优于Ⅲ类水比例")[3:5] == ["93%", "88%\n未达标"]
 
 
 def test_self_assessment_marks_what_the_office_must_write(written: dict[str, Path]) -> None:
@@ -236,3 +238,28 @@ def test_a_document_from_the_helpers(tmp_path: Path) -> None:
     assert [p.text for p in again.paragraphs if p.text] == ["测试文件", "（副标题）", "一、情况", "正文。",
                                                            "鄠邑区“两山”基地建设工作领导小组办公室", "2026年1月5日"]
     assert cm(*(c.width for c in again.tables[0].rows[0].cells)) == (5.0, 10.6)
+
+
+# A step id (draft.compile, cases.3.2024), an indicator id standing alone (2b, 9a), a command-line word.
+_RAW = re.compile(r"[a-z][a-z0-9-]*\.[a-z0-9][a-z0-9.-]*|(?<![A-Za-z0-9])\d{1,2}[a-d](?![A-Za-z0-9])"
+                  r"|--[a-z]|liangshan|（见[一二三四五六七八九十]+）")
+
+
+def _all_text(path: Path) -> str:
+    document = open_docx(str(path))
+    return "\n".join([p.text for p in document.paragraphs] + [c.text for t in document.tables for r in t.rows for c in r.cells])
+
+
+def test_no_raw_ids_nor_command_line_words_in_any_leader_document(huyi: Plan, tmp_path: Path) -> None:
+    """Steps, deliverables, indicators and themes by their Chinese titles; a yes/no indicator reported without
+    evidence asks for it in words, never 请用 --file 附上; a cross-reference names its section."""
+    values = {**known_values(), "9a": {2024: IndicatorValue(2024, 1.0)}, "8a": {2024: IndicatorValue(2024, 1.0)},
+              "1": {2024: IndicatorValue(2024, 80.0)}}
+    doc = document_facts(huyi, values=values, cases=(case(huyi, "3", 2024, "秦岭生态保护"),))
+    written = [write_pack(doc, "meetings.2025q1", tmp_path / "pack.docx", tmp_path / "pictures"),
+               write_circular(doc, tmp_path / "circular.docx"), write_annual(doc, 2024, tmp_path / "annual.docx"),
+               write_self_assessment(doc, tmp_path / "self.docx")]
+    texts = {path.name: _all_text(path) for path in written}
+    assert "证明材料" in texts["self.docx"]  # the claim without evidence is there, in words
+    for name, text in texts.items():
+        assert not _RAW.findall(text), (name, _RAW.findall(text)[:10])
