@@ -42,12 +42,11 @@ def _rule(p: Paragraph, edge: str, size_eighths: int, color: str) -> None:
 HEAD_STYLE, COLOPHON_STYLE = "版头", "版记"
 
 
-def _plain(p: Paragraph, size: Pt, style: str) -> Paragraph:
-    """A paragraph of the 红头 or the 版记: its own style (not the body's), no indent, single lines."""
-    doc_styles = p.part.document.styles
-    if style not in [s.name for s in doc_styles]:
-        word._paragraph_style(p.part.document, style, word.BODY_FONT, size)
-    p.style = doc_styles[style]
+def _plain(doc: Document, size: Pt, style: str) -> Paragraph:
+    """A new paragraph of the 红头 or the 版记: its own style (not the body's), no indent, single lines."""
+    if style not in [s.name for s in doc.styles]:
+        word._paragraph_style(doc, style, word.BODY_FONT, size)
+    p = doc.add_paragraph(style=style)
     word._no_indent(p)
     fmt = p.paragraph_format
     fmt.line_spacing, fmt.space_before, fmt.space_after = Pt(size.pt * 1.5), Pt(0), Pt(0)
@@ -57,17 +56,17 @@ def _plain(p: Paragraph, size: Pt, style: str) -> Paragraph:
 def red_head(doc: Document, head: Masthead) -> None:
     """The 红头 above the document's title (the first paragraph of the body)."""
     title = doc.paragraphs[0]
-    issuer = _plain(doc.add_paragraph(), _ISSUER_SIZE, HEAD_STYLE)
+    issuer = _plain(doc, _ISSUER_SIZE, HEAD_STYLE)
     issuer.alignment = WD_ALIGN_PARAGRAPH.CENTER
     run = issuer.add_run(head.issuer)
     word._name_font(run, word.TITLE_FONT)
     run.font.size, run.font.color.rgb = _ISSUER_SIZE, RED
-    number = _plain(doc.add_paragraph(), word.SIZE_3, HEAD_STYLE)
+    number = _plain(doc, word.SIZE_3, HEAD_STYLE)
     number.alignment = WD_ALIGN_PARAGRAPH.CENTER
     number.paragraph_format.space_before = Pt(12)
     number.add_run(head.number).font.size = word.SIZE_3
     _rule(number, "bottom", 18, "E60012")  # the red separator: 2.25 pt across the text block
-    gap = _plain(doc.add_paragraph(), word.SIZE_3, HEAD_STYLE)
+    gap = _plain(doc, word.SIZE_3, HEAD_STYLE)
     for p in (issuer, number, gap):
         title._p.addprevious(p._p)
 
@@ -77,11 +76,11 @@ def colophon(doc: Document, head: Masthead, printed: date) -> None:
     doc.add_paragraph("")
     lines: list[Paragraph] = []
     if head.copy_to:
-        cc = _plain(doc.add_paragraph(), _COLOPHON_SIZE, COLOPHON_STYLE)
+        cc = _plain(doc, _COLOPHON_SIZE, COLOPHON_STYLE)
         cc.paragraph_format.left_indent = Cm(0.5)
         cc.add_run(f"抄送：{head.copy_to}。").font.size = _COLOPHON_SIZE
         lines.append(cc)
-    issued = _plain(doc.add_paragraph(), _COLOPHON_SIZE, COLOPHON_STYLE)
+    issued = _plain(doc, _COLOPHON_SIZE, COLOPHON_STYLE)
     issued.paragraph_format.left_indent = Cm(0.5)
     issued.paragraph_format.right_indent = Cm(0.5)
     issued.paragraph_format.tab_stops.add_tab_stop(Cm(word.TEXT_WIDTH_CM - 1.0), WD_TAB_ALIGNMENT.RIGHT)
