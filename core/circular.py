@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from core.documents import DocumentFacts
 from core.meeting import overdue_steps, owners_zh
 from core.outline import Block, Masthead, Outline, Para, Table, day_zh, numbered
-from core.performance import BureauScore, bureau_performance
+from core.performance import BureauScore, bureau_performance, shared_ranks
 from core.plan import Plan
 from core.reports import progress
 from core.rows import due_zh, overdue_table
@@ -22,7 +22,7 @@ from core.serialize import STATUS_ZH
 from core.status import Board, StepStatus
 
 __all__ = ["GROUP_OVERDUE_FROM", "RANKING_HEADER", "circular_outline", "due_soon", "issue_number", "issuer", "next_month",
-           "ranking_rows", "shared_ranks", "soon_until", "step_totals"]
+           "ranking_rows", "soon_until", "step_totals"]
 
 # With more overdue items than this, the list is grouped by lead bureau, each with its count.
 GROUP_OVERDUE_FROM = 10
@@ -55,20 +55,6 @@ def issue_number(day: date) -> int:
     """第N期: the week of ``day``'s year, week 1 holding 1 January (weeks start on Monday)."""
     first_monday = date(day.year, 1, 1) - timedelta(days=date(day.year, 1, 1).weekday())
     return (day - first_monday).days // 7 + 1
-
-
-def shared_ranks(scores: list[BureauScore]) -> list[str]:
-    """Each bureau's place as printed: equal on-time rate and equal average lateness share a rank (并列3, then 6);
-    a bureau that owes nothing yet is not ranked (—)."""
-    keys = [(s.on_time_rate, s.avg_late_workdays) for s in scores]
-    out: list[str] = []
-    for key in keys:
-        if key[0] is None:
-            out.append("—")
-            continue
-        first = keys.index(key) + 1  # scores are sorted, so equal keys are neighbours
-        out.append(f"并列{first}" if keys.count(key) > 1 else str(first))
-    return out
 
 
 def ranking_rows(scores: list[BureauScore]) -> tuple[tuple[str, ...], ...]:

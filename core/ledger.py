@@ -15,7 +15,7 @@ from typing import Any, Literal
 from core.documents import DocumentFacts
 from core.events import CheckIn
 from core.indicators import judge
-from core.performance import bureau_performance
+from core.performance import bureau_performance, shared_ranks
 from core.plan import Indicator, Phase, Plan
 from core.projects import PROJECT_STATUS_ZH
 from core.reports import step_marks
@@ -205,9 +205,12 @@ def _project_status(project: Mapping[str, Any]) -> str:
 
 
 def performance_sheet(doc: DocumentFacts) -> Sheet:
-    """单位考评: core.performance's ranking, best first; the rate is a fraction (the writer shows it as %)."""
-    rows = tuple((s.rank, s.name, s.owed, s.on_time, s.late, s.overdue, s.on_time_rate, round(s.avg_late_workdays, 1))
-                 for s in bureau_performance(doc.plan, doc.board))
+    """单位考评: core.performance's ranking, best first, places as the circular prints them (并列 for a tie, — for a
+    bureau owing nothing yet); the rate is a fraction (the writer shows it as %)."""
+    scores = bureau_performance(doc.plan, doc.board)
+    rows = tuple((int(rank) if rank.isdigit() else rank, s.name, s.owed, s.on_time, s.late, s.overdue, s.on_time_rate,
+                  round(s.avg_late_workdays, 1))
+                 for rank, s in zip(shared_ranks(scores), scores, strict=True))
     return Sheet("单位考评", "performance", PERFORMANCE_COLUMNS, rows)
 
 

@@ -23,7 +23,7 @@ from core.events import step_bureaus
 from core.plan import Plan
 from core.status import Board
 
-__all__ = ["NOT_RANKED", "BureauScore", "bureau_performance"]
+__all__ = ["NOT_RANKED", "BureauScore", "bureau_performance", "shared_ranks"]
 
 # The leading group supervises; it owns no work of its own to be late with.
 NOT_RANKED = frozenset({"leaders"})
@@ -90,3 +90,17 @@ def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
                     overdue=owed - on_time - late, on_time_rate=rate, avg_late_workdays=avg, rank=n)
         for n, (b, owed, on_time, late, rate, avg) in enumerate(ranked, start=1)
     ]
+
+
+def shared_ranks(scores: list[BureauScore]) -> list[str]:
+    """Each bureau's place as printed: equal on-time rate and equal average lateness share a rank (并列3, then 6);
+    a bureau that owes nothing yet is not ranked (—)."""
+    keys = [(s.on_time_rate, s.avg_late_workdays) for s in scores]
+    out: list[str] = []
+    for key in keys:
+        if key[0] is None:
+            out.append("—")
+            continue
+        first = keys.index(key) + 1  # scores are sorted, so equal keys are neighbours
+        out.append(f"并列{first}" if keys.count(key) > 1 else str(first))
+    return out
