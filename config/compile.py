@@ -5,7 +5,6 @@ Every problem is collected with its line, column and field path; see :func:`comp
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from config.errors import FileProblem, problem
 from config.schema import LadderSpec, PlanFile, StepSpec, WindowRange
+from config.schema_problems import closest, format_path, schema_problems
 from config.yamlpos import Located
 from core.frozen import FrozenMap
 from core.periods import PeriodError, Window, parse_window
@@ -38,25 +38,6 @@ __all__ = ["compile_plan"]
 
 DataPath = tuple[str | int, ...]
 
-# pydantic's names for members of a union, which are not keys of the file.
-_UNION_TAGS = {"str", "date", "WindowRange", "int", "float", "bool", "none"}
-
-_PYDANTIC_ZH = {
-    "missing": ("缺少必填字段", "add the field"),
-    "extra_forbidden": ("未知字段（可能拼写有误）", "remove it or correct its spelling"),
-    "string_pattern_mismatch": (
-        "id 只能由小写字母、数字、连字符组成，以点分段",
-        "use lowercase letters, digits and dashes, e.g. annual-plan",
-    ),
-    "too_short": ("不能为空", "give at least one item"),
-    "string_too_short": ("不能为空", "write a value"),
-    "int_parsing": ("应为整数", "write a whole number"),
-    "bool_parsing": ("应为 true 或 false", "write true or false"),
-    "greater_than_equal": ("数值太小", "use a larger number"),
-    "less_than_equal": ("数值太大", "use a smaller number"),
-}
-
-
 @dataclass(frozen=True, slots=True)
 class _Instance:
     """A step instance before its dependencies are resolved, with where it came from."""
@@ -71,52 +52,13 @@ def compile_plan(file: str, located: Located, content_hash: str) -> tuple[Plan |
     try:
         spec = PlanFile.model_validate(located.data)
     except ValidationError as exc:
-        return None, _schema_problems(file, located, exc)
+        return None, schema_problems(file, located, exc)
     compiler = _Compiler(file, located, spec, content_hash)
     plan = compiler.compile()
     problems = sorted(compiler.problems, key=lambda p: (p.line, p.column))
     if any(p.severity == "error" for p in problems):
         return None, problems
     return plan, problems
-
-
-def _format_path(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(文件 file)"
-
-
-def _schema_problems(file: str, located: Located, exc: ValidationError) -> list[FileProblem]:
-    problems: dict[str, FileProblem] = {}
-    errors = exc.errors()
-    faulty = [tuple(p for p in e["loc"] if p not in _UNION_TAGS) for e in errors if e["type"] != "too_short"]
-    for err in errors:
-        loc = tuple(p for p in err["loc"] if p not in _UNION_TAGS)
-        kind = err["type"]
-        if kind == "too_short" and any(f[:len(loc)] == loc and len(f) > len(loc) for f in faulty):
-            continue  # pydantic also calls a list empty when its only items are faulty: the items say why
-        # A missing or unknown key is not in the file's positions; show its full path anyway.
-        shown = loc if kind in ("missing", "extra_forbidden") else located.nearest(loc) or loc
-        pos = located.position(loc)
-        zh, fix = _PYDANTIC_ZH.get(kind, ("字段值无效", "correct the value"))
-        if (loc and loc[-1] == "window") or "window" in loc[-2:]:
-            zh, fix = "时间窗口应为时间段文字或 {start, due}", "e.g. window: 2024年5月上旬"
-        key = _format_path(shown)
-        if key in problems:
-            continue  # a union reports once per member: one message is enough
-        en = err["msg"]
-        if kind == "extra_forbidden":
-            zh = f"未知字段“{loc[-1]}”（可能拼写有误）"
-        if kind == "literal_error":
-            zh, fix = "取值不在可选范围内", f"可选 / one of: {err.get('ctx', {}).get('expected', '')}"
-        problems[key] = problem(file, pos.line, pos.column, key, zh, en, fix)
-    return list(problems.values())
-
-
-def _closest(word: str, choices: Iterable[str]) -> str:
-    near = difflib.get_close_matches(word, list(choices), n=3, cutoff=0.6)
-    return f"是否想写 / did you mean: {', '.join(near)}" if near else ""
 
 
 class _Compiler:
@@ -131,7 +73,7 @@ class _Compiler:
 
     def _report(self, path: DataPath, zh: str, en: str, fix: str = "", severity: Literal["error", "warning"] = "error") -> None:
         pos = self.located.position(path)
-        self.problems.append(problem(self.file, pos.line, pos.column, _format_path(path), zh, en, fix, severity))
+        self.problems.append(problem(self.file, pos.line, pos.column, format_path(path), zh, en, fix, severity))
 
     def _window(self, raw: str | WindowRange, default_year: int | None, path: DataPath) -> Window | None:
         try:
@@ -149,7 +91,7 @@ class _Compiler:
         for i, owner in enumerate(owners):
             if owner not in self.bureau_ids:
                 self._report((*path, i), f"未知的责任单位“{owner}”", f"unknown bureau {owner!r}",
-                             _closest(owner, self.bureau_ids) or "在 bureaus 中添加该单位 / add it under bureaus")
+                             closest(owner, self.bureau_ids) or "在 bureaus 中添加该单位 / add it under bureaus")
 
     def _check_unique(self, ids: Iterable[tuple[str, DataPath]], what: str) -> None:
         what_zh, _, what_en = what.partition(" ")
@@ -347,7 +289,7 @@ class _Compiler:
         theme = self.themes.get(spec.theme or "")
         if theme is None:
             self._report((*path, "theme"), f"未知的案例主题“{spec.theme or ''}”", f"unknown case theme {spec.theme!r}",
-                         _closest(spec.theme or "", self.themes) or "写 case_themes 中的 id / name a theme of case_themes")
+                         closest(spec.theme or "", self.themes) or "写 case_themes 中的 id / name a theme of case_themes")
             return ("office",), (Deliverable("case", "典型案例"),)
         return theme.owners, (Deliverable("case", f"主题{theme.id}典型案例（至少1个）", theme.owners),)
 
@@ -370,7 +312,7 @@ class _Compiler:
                 else:
                     self._report((*inst.spec_path, "depends_on", i), f"依赖的步骤“{dep}”不存在",
                                  f"depends on a missing step {dep!r}",
-                                 _closest(dep, known | set(series) | set(phases)) or
+                                 closest(dep, known | set(series) | set(phases)) or
                                  "写已有的步骤、重复步骤或阶段 id / name an existing step, series or phase")
                     continue
                 resolved += [t for t in targets if t not in resolved]
