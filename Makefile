@@ -51,10 +51,13 @@ run: install
 	@echo "    启动报送入口后在浏览器中打开上面的链接 / start the portal, then open a link above:"
 	@echo '    LIANGSHAN_HOME=$(RUN_HOME) LIANGSHAN_SECRET_KEY=$$(cat $(RUN_HOME)/secret.key) $(PORTAL_ENV) $(BIN)/liangshan web'
 
-# What the tests talk to: PostgreSQL on 127.0.0.1:5432 (started if it is installed but down), and
-# Debian's chromium with CJK and emoji fonts for the browser tests (installed if missing; needs root and apt).
+# What the tests talk to: PostgreSQL on 127.0.0.1:5432 (started if it is installed but down), Debian's
+# chromium with CJK and emoji fonts for the browser tests, and Debian's nginx for the deploy/ checks (installed
+# if missing; needs root and apt). apt waits up to 10 minutes for another apt run's lock instead of failing.
+APT := DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3
+
 services:
-	@echo "==> 测试依赖 / test services: PostgreSQL, chromium, CJK fonts"
+	@echo "==> 测试依赖 / test services: PostgreSQL, chromium, CJK fonts, nginx"
 	@if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null && ls /etc/postgresql >/dev/null 2>&1; then \
 		echo "    starting PostgreSQL"; \
 		pg_ctlcluster --skip-systemctl-redirect "$$(ls /etc/postgresql | head -n 1)" main start || true; \
@@ -65,9 +68,14 @@ services:
 	@if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -i "Noto Sans CJK" >/dev/null \
 		|| ! fc-list 2>/dev/null | grep -i "Noto Color Emoji" >/dev/null; then \
 		echo "    installing chromium, fonts-noto-cjk and fonts-noto-color-emoji (Debian)"; \
-		export DEBIAN_FRONTEND=noninteractive; \
-		apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || \
-		{ apt-get update -q >/dev/null && apt-get install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; \
+		$(APT) install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || \
+		{ $(APT) update -q >/dev/null && $(APT) install -y -q chromium fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; \
+	fi
+	@# The tests run nginx themselves on free ports; a system nginx the package starts on port 80 is stopped again.
+	@if ! command -v nginx >/dev/null 2>&1 && ! test -x /usr/sbin/nginx; then \
+		echo "    installing nginx (Debian)"; \
+		$(APT) install -y -q nginx >/dev/null 2>&1 || { $(APT) update -q >/dev/null && $(APT) install -y -q nginx >/dev/null; }; \
+		invoke-rc.d nginx stop >/dev/null 2>&1 || true; \
 	fi
 
 # pytest-xdist workers, each taking whole files (a module's server is started once), in the order
