@@ -10,7 +10,7 @@ from rich.tree import Tree
 
 from cli.common import fail, load_plan_or_exit, out, plan_path, print_problems
 from config.loader import check_plan
-from core.plan import COLLECT_ZH, Plan
+from core.plan import COLLECT_ZH, COMPLETION_ZH, Plan
 from core.serialize import plan_document
 
 app = typer.Typer(help="计划文件：校验与查看 / the plan file: validate and show.", no_args_is_help=True)
@@ -76,6 +76,8 @@ def _tree(plan: Plan) -> Tree:
                 + ("  [magenta]需审核[/magenta]" if step.review else "")
             )
             node.add(f"责任单位：{_names(plan, step.owners)}")
+            if len(step.owners) > 1 and not step.collected:
+                node.add(f"完成方式 completion: {step.completion}（{COMPLETION_ZH[step.completion]}）")
             if step.collected:
                 node.add(f"自动完成：录入{COLLECT_ZH[step.collect]}（{len(step.deliverables)} 项）")
             else:

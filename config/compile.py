@@ -22,6 +22,7 @@ from core.plan import (
     RULE_KINDS,
     Assumption,
     Bureau,
+    Completion,
     CaseTheme,
     Deliverable,
     Guarantee,
@@ -185,6 +186,7 @@ class _Compiler:
         self._check_unique(((d.id, (*path, "deliverables", i, "id")) for i, d in enumerate(spec.deliverables)),
                            "成果 deliverable")
         periods = self._periods(spec, path)
+        completion = self._completion(spec, path)
         out = []
         for year, quarter in periods:
             suffix = None if year is None else (f"{year}q{quarter}" if quarter else str(year))
@@ -224,9 +226,20 @@ class _Compiler:
                 collect=spec.collect,
                 theme=spec.theme,
                 pack=spec.pack,
+                completion=completion,
             )
             out.append(_Instance(step, tuple(fill.text(d) for d in depends), path))
         return out
+
+    def _completion(self, spec: StepSpec, path: DataPath) -> Completion:
+        """The step's completion rule: stated, or 'lead' for a check-in step and 'any' for a collecting one."""
+        if spec.collect != "checkin":
+            if spec.completion not in (None, "any"):
+                self._report((*path, "completion"), f"collect: {spec.collect} 的步骤由每项指标或主题的单位录入，只能是 any",
+                             f"a collect: {spec.collect} step completes from its records: completion must be any",
+                             "删除 completion / remove completion")
+            return "any"
+        return spec.completion or "lead"
 
     def _periods(self, spec: StepSpec, path: DataPath) -> list[tuple[int | None, int | None]]:
         """(year, quarter) of each instance: (None, None) for a plain step."""

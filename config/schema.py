@@ -167,6 +167,11 @@ class StepSpec(_Spec):
         "A collecting step takes its owners and deliverables from the indicator table or the theme.")
     theme: Id | None = Field(None, description="For collect: cases, the case theme's id (附件2).")
     pack: bool = Field(False, description="A meeting: before it, a meeting pack (会议材料) is produced.")
+    completion: Literal["lead", "each", "any"] | None = Field(
+        None,
+        description="Whose hand-in completes the step: 'lead' (the first owner's; the other owners' hand-ins are "
+        "contributions, 配合材料), 'each' (every owner hands in its own) or 'any' (any owner's). Absent: 'lead' for a "
+        "check-in step, 'any' for a collecting step (its indicators and themes name their own bureaus).")
     owners: tuple[Id, ...] = Field((), description="Responsible bureaus; the first leads. Required for check-in steps.")
     deliverables: tuple[DeliverableSpec, ...] = Field(
         (), description="What must be checked in before the step can close. Required for check-in steps."

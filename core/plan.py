@@ -17,11 +17,13 @@ from core.periods import Window
 
 __all__ = [
     "COLLECT_ZH",
+    "COMPLETION_ZH",
     "RULE_KINDS",
     "Assumption",
     "Bureau",
     "CaseTheme",
     "Collect",
+    "Completion",
     "Deliverable",
     "Guarantee",
     "Indicator",
@@ -92,6 +94,16 @@ COLLECT_ZH: Mapping[str, str] = MappingProxyType({
 })
 
 
+# Whose hand-in completes a step with several owners (see core.joint for the rule table).
+Completion = Literal["lead", "each", "any"]
+
+COMPLETION_ZH: Mapping[str, str] = MappingProxyType({
+    "lead": "牵头单位汇总报送后完成，配合单位报送配合材料",
+    "each": "每个责任单位分别报送后完成",
+    "any": "任一责任单位报送即完成",
+})
+
+
 @dataclass(frozen=True, slots=True)
 class Step:
     """One step instance: a recurring step appears once per year, as ``<id>.<year>``."""
@@ -111,6 +123,7 @@ class Step:
     collect: Collect = "checkin"
     theme: str | None = None
     pack: bool = False
+    completion: Completion = "lead"
 
     @property
     def lead(self) -> str:

@@ -80,6 +80,7 @@ def _step(plan: Plan, step_id: str) -> dict[str, Any]:
         "depends_on": list(step.depends_on),
         "review": step.review,
         "collect": step.collect,
+        "completion": step.completion,
     }
 
 

@@ -3,7 +3,10 @@
 The rules, in one place (the tests state them as tables):
 
 * A step is **done** when every deliverable is checked in (and accepted, where the plan asks for
-  review) *and* every upstream step is done. Its done day is the later of its last deliverable and
+  review) *and* every upstream step is done. On a step with several owners, whose hand-in counts is
+  the step's ``completion`` (core.joint holds that table): ``lead`` -- only the lead's hand-in (or the
+  office's on the lead's behalf); ``each`` -- every owner's own; ``any`` -- anyone's. A 配合单位's
+  hand-in on a ``lead`` step is a contribution: it is listed (``contributors``) and never completes. Its done day is the later of its last deliverable and
   its last upstream step: a check-in made while upstream work is unfinished is kept, and counts
   from the day the upstream is done. A returned deliverable reopens the step, and everything
   downstream is no longer done until it is done again.
@@ -47,6 +50,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from core.events import CheckIn, Event, Facts
+from core.joint import contributors, slot, slots
 from core.plan import Phase, Plan, Step
 from core.workdays import WorkdayCalendar
 
@@ -79,6 +83,8 @@ class StepStatus:
     critical: bool = False
     original_due: date | None = None
     acked_by: tuple[str, ...] = ()
+    contributors: tuple[str, ...] = ()
+    owing: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +140,8 @@ class _Deliverables:
     returned: bool
     reason: str
     resubmit_by: date | None
+    contributors: tuple[str, ...] = ()
+    owing: tuple[str, ...] = ()
 
 
 class Engine:
@@ -261,6 +269,7 @@ class Engine:
             missing=own.missing, awaiting_review=own.awaiting_review,
             returned_reason=own.reason, resubmit_by=own.resubmit_by, forecast_due=forecast,
             original_due=self.due[step.id] if due != self.due[step.id] else None, acked_by=acked_by,
+            contributors=own.contributors, owing=own.owing,
             **self._slack(step.id, done_day, forecast),
         )
 
@@ -312,26 +321,61 @@ class Engine:
 
 
 def _replay(step: Step, events: tuple[Event, ...]) -> _Deliverables:
-    """Replay a step's own check-ins and reviews, deliverable by deliverable."""
-    # Each deliverable: None (nothing yet) or (state, day) with state "in", "ok" or "returned".
-    state: dict[str, tuple[str, date] | None] = {d.id: None for d in step.deliverables}
+    """Replay a step's own check-ins and reviews, deliverable by deliverable (and owner by owner on ``each``)."""
+    # Each (deliverable, slot): None (nothing yet) or (state, day) with state "in", "ok" or "returned".
+    # A slot is an owner on an ``each`` step, else the one shared hand-in "" (see core.joint).
+    owners = slots(step)
+    state: dict[tuple[str, str], tuple[str, date] | None] = {(d.id, o): None for d in step.deliverables for o in owners}
     reason, resubmit_by = "", None
     for event in events:
+        if isinstance(event, CheckIn):
+            filled = slot(step, event)
+            if filled is None:
+                continue  # a contribution: recorded, listed, never completing
+            for did in event.deliverables:
+                if (did, filled) in state:
+                    state[(did, filled)] = ("in", event.day)
+            continue
         for did in event.deliverables:
-            current = state.get(did)
-            if isinstance(event, CheckIn):
-                state[did] = ("in", event.day)
-            elif event.decision == "accept" and current is not None and current[0] == "in":
-                state[did] = ("ok", event.day)
-            elif event.decision == "return" and current is not None:
-                state[did] = ("returned", event.day)
-        if not isinstance(event, CheckIn) and event.decision == "return":
+            for owner in owners:
+                current = state.get((did, owner))
+                if current is None:
+                    continue
+                if event.decision == "accept" and current[0] == "in":
+                    state[(did, owner)] = ("ok", event.day)
+                elif event.decision == "return":
+                    state[(did, owner)] = ("returned", event.day)
+        if event.decision == "return":
             reason, resubmit_by = event.reason, event.resubmit_by
-    missing = tuple(d for d, s in state.items() if s is None or s[0] == "returned")
-    awaiting = tuple(d for d, s in state.items() if s is not None and s[0] == "in") if step.review else ()
-    returned = any(s is not None and s[0] == "returned" for s in state.values())
+    if len(owners) == 1:
+        merged = {did: s for (did, _), s in state.items()}
+        owing: tuple[str, ...] = ()
+    else:
+        merged = {d.id: _worst([state[(d.id, o)] for o in owners]) for d in step.deliverables}
+        owing = tuple(o for o in owners if any(_open(state[(d.id, o)], step.review) for d in step.deliverables))
+    missing = tuple(d for d, s in merged.items() if s is None or s[0] == "returned")
+    awaiting = tuple(d for d, s in merged.items() if s is not None and s[0] == "in") if step.review else ()
+    returned = any(s is not None and s[0] == "returned" for s in merged.values())
     complete = not missing and not awaiting
-    complete_day = max(s[1] for s in state.values() if s is not None) if complete and state else None
-    checked_in = tuple(d for d, s in state.items() if s is not None and s[0] != "returned")
+    complete_day = max(s[1] for s in merged.values() if s is not None) if complete and merged else None
+    checked_in = tuple(d for d, s in merged.items() if s is not None and s[0] != "returned")
     return _Deliverables(complete_day, checked_in, missing, awaiting, returned, reason if returned else "",
-                         resubmit_by if returned else None)
+                         resubmit_by if returned else None,
+                         contributors(step, events) if step.completion == "lead" and len(step.owners) > 1 else (),
+                         owing)
+
+
+_RANK = {"returned": 0, "in": 1, "ok": 2}
+
+
+def _worst(states: list[tuple[str, date] | None]) -> tuple[str, date] | None:
+    """One deliverable over every owner's hand-in: the least advanced state, dated by the latest hand-in."""
+    if any(s is None for s in states):
+        return None
+    known = [s for s in states if s is not None]
+    return (min(known, key=lambda s: _RANK[s[0]])[0], max(s[1] for s in known))
+
+
+def _open(state: tuple[str, date] | None, review: bool) -> bool:
+    """True while an owner's hand-in of a deliverable still lacks (or, under review, waits for acceptance)."""
+    return state is None or state[0] == "returned" or (review and state[0] == "in")
