@@ -16,6 +16,7 @@ from cli.common import err, fail, out, parse_day, print_problems, today
 from cli.context import Context
 from core.events import Fact, Facts
 from core.indicators import IndicatorValue
+from core.joint import waiting_text
 from core.plan import Plan, Step
 from core.reports import shown_steps, step_marks
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
@@ -209,6 +210,9 @@ def _explain(plan: Plan, step: Step, st: StepStatus) -> str:
         parts.append(f"尚缺 {len(st.missing)} 项指标数值：" + "、".join(st.missing))
     if st.blocked_by:
         parts.append("等待：" + "、".join(st.blocked_by))
+    joint = waiting_text(plan, step, st.status, st.contributors, st.owing)
+    if joint:
+        parts.append(joint)
     if st.status == "done":
         parts.append(f"{st.done_on} 完成" + (f"，逾期 {st.overdue_workdays} 个工作日" if st.late else ""))
     elif st.overdue_workdays:

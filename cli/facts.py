@@ -106,7 +106,22 @@ def checkin(
         outcome = ctx.recorder().checkin(request)
     except Refusal as exc:
         exit_refused(exc)
+    rows = outcome.created + outcome.existing
+    if not as_json and rows and all(r.get("contribution") for r in rows):
+        out.print(contribution_line(ctx.plan, step, rows, again=not outcome.created), markup=False)
+        return
     _report(outcome, as_json, "报送")
+
+
+def contribution_line(plan: Any, step_id: str, rows: list[dict[str, Any]], again: bool = False) -> str:
+    """One line saying a 配合单位's hand-in went to the lead as material, and does not close the step."""
+    step = plan.steps[step_id]
+    files = {f["sha256"] for r in rows for f in r.get("files", ())}
+    what = "、".join(dict.fromkeys(r["deliverable_id"] for r in rows))
+    lead = plan.bureau_name(step.lead)
+    prefix = "已有相同记录，未重复登记：" if again else ""
+    return (f"{prefix}配合材料已报送牵头单位 {lead}（{step_id} / {what}，附件 {len(files)} 个）；"
+            f"步骤由牵头单位汇总报送后完成 / contribution sent to the lead {step.lead}; the lead's hand-in completes the step")
 
 
 def review(

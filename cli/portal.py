@@ -179,7 +179,7 @@ def extension_list(
     table = Table(title=f"延期申请 extension requests（{len(rows)}）")
     for column in ("#", "步骤", "单位", "申请延至", "原因", "状态", "批准延至"):
         table.add_column(column)
-    zh = {"pending": "待审批", "approved": "已同意", "denied": "不同意"}
+    zh = {"pending": "待审批", "approved": "已同意", "denied": "不同意", "to_lead": "已交牵头单位"}
     for r in rows:
         table.add_row(str(r["id"]), r["step_id"], ctx.plan.bureau_name(r["bureau"]), r["requested_to"], r["reason"],
                       zh[r["status"]], r["decided_to"] or "—")

@@ -16,7 +16,7 @@ ACTION_ZH = {
     "checkin": "报送", "checkin_forced": "强制报送", "review_accept": "审核通过", "review_return": "退回",
     "plan_load": "载入计划", "indicator_value": "指标数值", "case_add": "典型案例", "project_add": "新增项目",
     "project_update": "更新项目", "ack": "签收", "extension_request": "延期申请", "extension_approved": "同意延期",
-    "extension_denied": "不同意延期", "link_revoke": "收回链接",
+    "extension_denied": "不同意延期", "link_revoke": "收回链接", "contribution": "报送配合材料",
 }
 
 
@@ -139,6 +139,9 @@ def board_document(plan: Plan, board: Board) -> dict[str, Any]:
                 "critical": st.critical,
                 "original_due": _iso(st.original_due),
                 "acked_by": list(st.acked_by),
+                "completion": step.completion,
+                "contributors": list(st.contributors),
+                "owing": list(st.owing),
             })
     end = board.end
     return {

@@ -362,7 +362,8 @@ class ExtensionRow(Base):
 
     __tablename__ = "extensions"
     __table_args__ = (
-        CheckConstraint("status IN ('pending', 'approved', 'denied')", name="status"),
+        # to_lead: a 配合单位's request on a lead step, shown to its lead (who asks the office for the whole step)
+        CheckConstraint("status IN ('pending', 'approved', 'denied', 'to_lead')", name="status"),
         Index(None, "plan_id", "step_id"),
     )
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.collect import Case, Contribution, Value, collected_events, contribution_problems
 from core.events import SHANGHAI, Ack, CheckIn, Extension, Fact, Facts, Review, check_fact
+from core.joint import is_contribution
 from core.plan import Plan, Step
 from core.status import Engine
 from core.workdays import WorkdayCalendar
@@ -252,6 +253,8 @@ class Recorder:
         self._check(Ack(step.id, request.by, at, request.on_behalf_of))  # the same owner rules as 签收
         reason = _reason(request.reason, "延期申请")
         bureau = request.on_behalf_of or request.by
+        # A 配合单位 asks its lead, not the office: the lead asks the office for the whole step.
+        to_lead = step.completion == "lead" and len(step.owners) > 1 and bureau != step.lead
 
         def apply(session: Session, facts: list[Fact]) -> Outcome:
             due = self._extendable(facts, step.id, at, request.to)
@@ -260,8 +263,8 @@ class Recorder:
                 raise Refusal(FORBIDDEN, f"该步骤已有待审批的延期申请（第 {pending.id} 号，申请延至 {pending.requested_to}）",
                               f"extension request #{pending.id} for this step is still pending")
             row = ExtensionRow(plan_id=self.plan.id, step_id=step.id, bureau=bureau, requested_to=request.to,
-                               reason=reason, requested_at=at, requested_by=self.actor, status="pending",
-                               decision_reason="")
+                               reason=reason, requested_at=at, requested_by=self.actor,
+                               status="to_lead" if to_lead else "pending", decision_reason="")
             session.add(row)
             session.flush()
             after = repo.extension_dict(row) | {"due_before": due.isoformat()}
@@ -285,6 +288,9 @@ class Recorder:
             row = repo.lock_extension(session=session, plan_id=self.plan.id, request_id=decision.request_id)
             if row is None:
                 raise Refusal(INVALID, f"没有第 {decision.request_id} 号延期申请", f"no extension request #{decision.request_id}")
+            if row.status == "to_lead":
+                raise Refusal(FORBIDDEN, f"第 {row.id} 号延期申请由配合单位提出，{_EXTENSION_ZH[row.status]}",
+                              f"extension request #{row.id} is a contributing bureau's: its lead asks for the whole step")
             if row.status != "pending":
                 raise Refusal(FORBIDDEN, f"第 {row.id} 号延期申请已审批（{_EXTENSION_ZH[row.status]}）",
                               f"extension request #{row.id} is already {row.status}")
@@ -432,6 +438,7 @@ class Recorder:
         outcome = Outcome()
         submission = str(uuid.uuid4())
         hashes = sorted(f.sha256 for f in stored)
+        contribution = is_contribution(self.plan.steps[event.step], event)
         for deliverable in event.deliverables:
             repo.lock_deliverable(session=session, plan_id=self.plan.id, step_id=event.step, deliverable_id=deliverable)
             rounds = repo.return_rounds(session=session, plan_id=self.plan.id, step_id=event.step,
@@ -441,7 +448,7 @@ class Recorder:
             key = hashlib.sha256("\x1f".join(basis).encode()).hexdigest()
             found = session.scalars(select(CheckInRow).where(CheckInRow.idem_key == key)).first()
             if found is not None:
-                outcome.existing.append(repo.row_dict(found))
+                outcome.existing.append(repo.row_dict(found) | ({"contribution": True} if contribution else {}))
                 continue
             row = CheckInRow(
                 submission=submission, plan_id=self.plan.id, step_id=event.step, deliverable_id=deliverable,
@@ -454,7 +461,11 @@ class Recorder:
             repo.attach_files(session=session, checkin=row, stored=stored)
             session.flush()
             after = repo.row_dict(row)
-            repo.add_audit(session=session, actor=self.actor, action="checkin_forced" if row.forced else "checkin",
+            action = "checkin_forced" if row.forced else "checkin"
+            if contribution:  # a 配合单位's material on a lead step: the row is the same, its meaning is not
+                after["contribution"] = True
+                action = "contribution"
+            repo.add_audit(session=session, actor=self.actor, action=action,
                            plan_id=self.plan.id, entity="checkin", entity_id=f"{event.step}/{deliverable}", after=after)
             outcome.created.append(after)
         if outcome.created:
@@ -603,7 +614,7 @@ def _at_line(line: int) -> Iterator[None]:
         raise Refusal(exc.code, f"{where}{exc.zh}", f"line {line}: {exc.en}", exc.kind) from exc
 
 
-_EXTENSION_ZH = {"pending": "待审批", "approved": "已同意", "denied": "不同意"}
+_EXTENSION_ZH = {"pending": "待审批", "approved": "已同意", "denied": "不同意", "to_lead": "已交牵头单位，由牵头单位向办公室申请"}
 _REASON_MAX = 2000
 
 

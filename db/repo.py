@@ -122,10 +122,10 @@ def ack_dict(row: AckRow) -> dict[str, Any]:
 
 
 def pending_extension(*, session: Session, plan_id: str, step_id: str, bureau: str) -> ExtensionRow | None:
-    """The bureau's extension request for the step that still waits for the office, if any."""
+    """The bureau's extension request for the step that still waits (for the office, or for its lead), if any."""
     return session.scalars(select(ExtensionRow).where(
         ExtensionRow.plan_id == plan_id, ExtensionRow.step_id == step_id, ExtensionRow.bureau == bureau,
-        ExtensionRow.status == "pending")).first()
+        ExtensionRow.status.in_(("pending", "to_lead")))).first()
 
 
 def lock_extension(*, session: Session, plan_id: str, request_id: int) -> ExtensionRow | None:

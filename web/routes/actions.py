@@ -73,6 +73,8 @@ async def checkin(request: Request, step_id: str) -> Response:
         files = await form.uploads()
         req = CheckInRequest(step_id, by, tuple(form.getlist("deliverable")), files, form.get("note"), on_behalf_of=behalf)
         outcome = await call(lambda: portal.recorder(who.actor).checkin(req))
+    if outcome.created and all(r.get("contribution") for r in outcome.created):
+        return back(who, behalf, "contribution")
     return back(who, behalf, "checkin" if outcome.created else "again")
 
 
@@ -104,8 +106,8 @@ async def extension(request: Request, step_id: str) -> Response:
         to = parse_day(form.get("to"), "申请延至日期")
         assert to is not None
         req = ExtensionRequest(step_id, by, to, form.get("reason"), on_behalf_of=behalf)
-        await call(lambda: portal.recorder(who.actor).request_extension(req))
-    return back(who, behalf, "extension")
+        row = await call(lambda: portal.recorder(who.actor).request_extension(req))
+    return back(who, behalf, "extension_lead" if row["status"] == "to_lead" else "extension")
 
 
 @router.post("/steps/{step_id}/review")

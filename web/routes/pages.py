@@ -52,23 +52,48 @@ def home(request: Request, bureau: str = "", ok: str = "") -> Response:
 
 
 def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str) -> Response:
+    from db.joint import contribution_rows, forwarded_extensions, joint_steps_led_by
     from db.portal import extension_rows, step_submissions
 
     _, board = read_board(portal)
+    plan = portal.plan
+    led = [sid for sid in joint_steps_led_by(plan, bureau) if board.steps[sid].status != "not_open"]
     with portal.reading() as session:
+        contributions = contribution_rows(session=session, plan=plan, step_ids=led)
+        forwarded = forwarded_extensions(session=session, plan=plan, lead=bureau)
         requests = extension_rows(session=session, plan_id=portal.plan.id, bureau=bureau)
-        pending = {r["step_id"] for r in requests if r["status"] == "pending"}
+        pending = {r["step_id"] for r in requests if r["status"] in ("pending", "to_lead")}
         inbox = build_inbox(portal.plan, board, bureau, portal.calendar, portal.today(), pending)
         submissions = {
             item.step: [s for s in step_submissions(session=session, plan_id=portal.plan.id, step_id=item.step)
                         if bureau in (s["bureau"], s["on_behalf_of"])][:5]
             for item in inbox.items if item.status in ("submitted", "returned", "done")
         }
+    joint = _joint_cards(portal, board, led, contributions)
+    # On a step it does not lead, a 配合单位's hand-in goes to the lead as material: the card says so.
+    helping = {item.step: plan.bureau_name(plan.steps[item.step].lead) for item in inbox.items
+               if item.step in plan.steps and plan.steps[item.step].lead != bureau
+               and plan.steps[item.step].completion == "lead" and not plan.steps[item.step].collected}
     return render(request, "bureau.html", who=who, inbox=inbox, flash=flash, submissions=submissions,
-                  acting_for=bureau if who.is_office else None, extensions=requests[:10])
+                  acting_for=bureau if who.is_office else None, extensions=requests[:10], joint=joint,
+                  forwarded=forwarded, helping=helping)
+
+
+def _joint_cards(portal: Portal, board: Any, led: list[str], contributions: dict[str, list[dict[str, Any]]]
+                 ) -> list[dict[str, Any]]:
+    """One card per joint step the bureau leads: who of the 配合单位 has handed in, and their material."""
+    plan = portal.plan
+    cards = []
+    for sid in led:
+        step, st = plan.steps[sid], board.steps[sid]
+        cards.append({"step": sid, "title": step.title, "status": st.status, "rows": contributions.get(sid, []),
+                      "reported": len(st.contributors), "helpers": len(step.owners) - 1,
+                      "missing": [plan.bureau_name(b) for b in step.owners[1:] if b not in st.contributors]})
+    return [c for c in cards if c["rows"] or c["status"] != "done"]
 
 
 def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Response:
+    from db.joint import contribution_rows, joint_steps_led_by
     from db.library import list_cases
     from db.portal import extension_rows, link_states, step_submissions
 
@@ -83,6 +108,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
             for sid, st in board.steps.items() if st.awaiting_review
         ]
         links = link_states(session=session, plan=plan)
+        joint = contribution_rows(session=session, plan=plan, step_ids=joint_steps_led_by(plan, None), limit=RECENT)
         cases = list_cases(session=session, plan_id=plan.id, year=today.year)[-RECENT:][::-1]
     previews = {r["id"]: preview_extension(engine, facts, r["step_id"], _day(r["requested_to"]), today) for r in pending}
     pending_steps = {r["step_id"] for r in pending}
@@ -97,7 +123,9 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
     recent = [e for e in reversed(facts.all) if isinstance(e, CheckIn) and e.note != "collected"][:RECENT]
     own = build_inbox(plan, board, OFFICE, portal.calendar, today, pending_steps)
     return render(request, "office.html", who=who, flash=flash, board=board, queue=queue, pending=pending,
-                  previews=previews, links=links, bureaus=bureaus, recent=recent, cases=cases, own=own, today=today)
+                  previews=previews, links=links, bureaus=bureaus, recent=recent, cases=cases, own=own, today=today,
+                  contributions=sorted(((sid, r) for sid, rows in joint.items() for r in rows),
+                                       key=lambda x: x[1]["at"], reverse=True)[:RECENT])
 
 
 def _day(value: date | str) -> date:
@@ -147,8 +175,10 @@ def _attachment(path: Path, name: str) -> FileResponse:
 
 @router.get("/files/{sha256}")
 def download(request: Request, sha256: str) -> Response:
-    """Evidence as an attachment, for the office and the bureaus that uploaded it; 404 for anyone else."""
+    """Evidence as an attachment, for the office, the bureaus that uploaded it and the lead it was a contribution to;
+    404 for anyone else."""
     from db.evidence import archive_path
+    from db.joint import lead_readers
     from db.portal import file_uploaders
 
     who = current(request)
@@ -158,6 +188,8 @@ def download(request: Request, sha256: str) -> Response:
         raise missing
     with portal.reading() as session:
         uploaders = file_uploaders(session=session, plan_id=portal.plan.id, sha256=sha256)
+        if not who.is_office and who.bureau not in uploaders:  # a lead reads its 配合单位's material
+            uploaders |= lead_readers(session=session, plan=portal.plan, sha256=sha256)
     path = archive_path(portal.home, sha256)
     if not uploaders or not (who.is_office or who.bureau in uploaders) or not path.is_file():
         raise missing
