@@ -6,10 +6,11 @@ The rules, in one place (the tests state them as tables):
   review) *and* every upstream step is done. On a step with several owners, whose hand-in counts is
   the step's ``completion`` (core.joint holds that table): ``lead`` -- only the lead's hand-in (or the
   office's on the lead's behalf); ``each`` -- every owner's own; ``any`` -- anyone's. A 配合单位's
-  hand-in on a ``lead`` step is a contribution: it is listed (``contributors``) and never completes. Its done day is the later of its last deliverable and
-  its last upstream step: a check-in made while upstream work is unfinished is kept, and counts
-  from the day the upstream is done. A returned deliverable reopens the step, and everything
-  downstream is no longer done until it is done again.
+  hand-in on a ``lead`` step is a contribution: it is listed (``contributors``) and never completes.
+  Its done day is the later of its last deliverable and its last upstream step: a check-in made
+  while upstream work is unfinished is kept, and counts from the day the upstream is done. A
+  returned deliverable reopens the step, and everything downstream is no longer done until it is
+  done again.
 * The **effective due** date is the window's due — or, from the day the office approved one, the
   latest extension's new date (延期) — moved to the next working day when it falls on a rest day
   (顺延), unless the plan turns that off. The board keeps the plan's own due beside it

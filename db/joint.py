@@ -37,8 +37,9 @@ def _is_contribution(plan: Plan, row: CheckInRow) -> bool:
                                                               on_behalf_of=row.on_behalf_of))
 
 
-def contribution_rows(*, session: Session, plan: Plan, step_ids: Iterable[str], limit: int = 200) -> dict[str, list[dict[str, Any]]]:
-    """Step id -> its contributions (配合材料), newest first, each with bureau, deliverable, day, note and files."""
+def contribution_rows(*, session: Session, plan: Plan, step_ids: Iterable[str],
+                      limit: int = 200) -> dict[str, list[dict[str, Any]]]:
+    """Step id -> its contributions (配合材料), newest first: one per hand-in, with bureau, deliverables, day, note, files."""
     wanted = [s for s in step_ids if s in plan.steps]
     found: dict[str, list[dict[str, Any]]] = {sid: [] for sid in wanted}
     if not wanted:
@@ -52,15 +53,22 @@ def contribution_rows(*, session: Session, plan: Plan, step_ids: Iterable[str], 
         found_sizes = session.execute(select(EvidenceFile.sha256, EvidenceFile.size).where(EvidenceFile.sha256.in_(hashes)))
         sizes = {sha: size for sha, size in found_sizes}
     deliverables = {sid: {d.id: d.title for d in plan.steps[sid].deliverables} for sid in wanted}
+    acts: dict[str, dict[str, Any]] = {}  # one entry per hand-in: its rows share a submission and its files
     for row in contributions:
+        title = deliverables[row.step_id].get(row.deliverable_id, row.deliverable_id)
+        act = acts.get(row.submission)
+        if act is not None:
+            act["deliverable_ids"].insert(0, row.deliverable_id)
+            act["deliverable"] = f"{title}、{act['deliverable']}"
+            continue
         bureau = row.on_behalf_of or row.bureau
-        found[row.step_id].append({
+        acts[row.submission] = act = {
             "bureau": bureau, "bureau_name": plan.bureau_name(bureau), "by": row.bureau,
-            "deliverable_id": row.deliverable_id,
-            "deliverable": deliverables[row.step_id].get(row.deliverable_id, row.deliverable_id),
+            "deliverable_ids": [row.deliverable_id], "deliverable": title,
             "at": row.happened_at.astimezone(UTC), "note": row.note,
             "files": [{"sha256": f.sha256, "name": f.original_name, "size": sizes.get(f.sha256, 0)} for f in row.files],
-        })
+        }
+        found[row.step_id].append(act)
     return found
 
 

@@ -27,7 +27,7 @@ from tests.sinks import http_sink
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-STEP = "draft.compile"  # owned by tech and eco, reviewed by the office
+STEP = "draft.compile"  # led by tech (eco helps), reviewed by the office: tech's hand-in completes it
 BOT_KEY = "ECOPORTALBOTKEY00042"
 PHONE = {"width": 390, "height": 844}
 # Everything before draft.compile happened, as in the example history.
@@ -40,21 +40,21 @@ HISTORY = """events:
 
 
 def _reminder_link(database: Database, tmp_path: Path, portal_base: str, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run today's notifications with the portal configured; return the link in eco's WeCom message."""
+    """Run today's notifications with the portal configured; return the link in tech's (the lead's) WeCom message."""
     plan = load_plan(DEFAULT_PLAN)
     with http_sink() as sink:
         monkeypatch.setenv("LIANGSHAN_WECOM_API_BASE", sink.base)
         monkeypatch.setenv("LIANGSHAN_PORTAL_URL", portal_base)
         monkeypatch.setenv("LIANGSHAN_SECRET_KEY", KEY)
         config = tmp_path / "notify.yaml"
-        config.write_text(f"urls:\n  - wecom://{BOT_KEY}:\n      - tag: eco\n", encoding="utf-8")
+        config.write_text(f"urls:\n  - wecom://{BOT_KEY}:\n      - tag: tech\n", encoding="utf-8")
         with database.sessions() as session:
             events = repo.load_all_events(session=session, plan=plan)
         calendar = WorkdayCalendar()
         day = calendar.next_workday(date(2026, 11, 30))
         run_notifications(plan, calendar, events, day, AppriseNotifier(config), database.sessions)
         texts = [m["payload"]["markdown"]["content"] for m in sink.wecom if m["key"] == BOT_KEY]
-    assert texts, "eco received no reminder"
+    assert texts, "tech received no reminder"
     found = re.search(r"\((" + re.escape(portal_base) + r"/b/[A-Za-z0-9_.\-]+)\)", texts[0])
     assert found, f"no portal link in the reminder: {texts[0][:500]}"
     assert "点此报送" in texts[0] and "liangshan checkin" not in texts[0]
@@ -108,7 +108,7 @@ def test_bureau_hands_in_from_its_reminder_and_the_office_accepts(
             page.screenshot(path=str(ARTIFACTS / "portal-phone-office-queue.png"), full_page=True)
             review.locator("button[type=submit]").click()
             expect(page.locator("body")).to_contain_text("没有待审核的报送")
-            page.goto(f"{portal.base}/?bureau=eco")
+            page.goto(f"{portal.base}/?bureau=tech")
             expect(page.locator(f"article[id='step-{STEP}']")).to_contain_text("已完成")
             page.screenshot(path=str(ARTIFACTS / "portal-phone-office-done.png"), full_page=True)
             office.close()
