@@ -26,11 +26,13 @@ Collecting steps (indicator values, cases) are always ``any``: their deliverable
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from core.events import CheckIn
 from core.plan import Plan, Step
 
-__all__ = ["contributions", "contributors", "handed_in_for", "is_contribution", "slot", "slots", "waiting_text"]
+__all__ = ["contributions", "contributors", "first_contributions", "handed_in_for", "is_contribution", "slot", "slots",
+           "waiting_text"]
 
 
 def handed_in_for(event: CheckIn) -> str:
@@ -65,8 +67,15 @@ def contributions(step: Step, events: Iterable[object]) -> tuple[CheckIn, ...]:
 
 def contributors(step: Step, events: Iterable[object]) -> tuple[str, ...]:
     """The 配合单位 that have handed in material, in plan order of the owners."""
-    seen = {handed_in_for(e) for e in contributions(step, events)}
-    return tuple(o for o in step.owners[1:] if o in seen)
+    return tuple(b for b, _ in first_contributions(step, events))
+
+
+def first_contributions(step: Step, events: Iterable[object]) -> tuple[tuple[str, date], ...]:
+    """(配合单位, the day of its first contribution), in plan order of the owners."""
+    first: dict[str, date] = {}
+    for event in contributions(step, events):
+        first.setdefault(handed_in_for(event), event.day)
+    return tuple((o, first[o]) for o in step.owners[1:] if o in first)
 
 
 # Statuses in which a joint step still waits for hand-ins (not before it opens, not once handed in or done).

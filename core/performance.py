@@ -10,6 +10,12 @@ late        done after it
 overdue     not done, and the due has passed (a step due today still has today)
 ==========  ===========================================================================
 
+On a ``lead`` step with several owners (core.joint) the lead answers for the step as above, and
+each 配合单位 for its contribution (配合材料): on time when its first contribution came on or before
+the effective due, late when after it (counting its working days late), overdue when it sent
+nothing and the step is still not done past the due. A 配合单位 that sent nothing to a step its lead
+completed shares the step's outcome. ``contributions`` counts the joint steps it has sent material to.
+
 Bureaus rank by on-time rate (high first), then by average working days late (low first), then
 in the plan's order; a bureau with nothing owed yet ranks last. The leading group (``leaders``)
 hands nothing in and is not ranked.
@@ -42,6 +48,7 @@ class BureauScore:
     on_time_rate: float | None
     avg_late_workdays: float
     rank: int
+    contributions: int = 0
 
 
 @dataclass
@@ -50,6 +57,7 @@ class _Tally:
     late: int = 0
     overdue: int = 0
     late_workdays: int = 0
+    contributions: int = 0
 
 
 def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
@@ -58,6 +66,10 @@ def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
     tallies = {b: _Tally() for b in order}
     for sid in plan.steps:
         st = board.steps[sid]
+        sent = {b: late for b, _, late in st.contributed}
+        for bureau in sent:
+            if bureau in tallies:
+                tallies[bureau].contributions += 1
         if st.done_on is None and st.due >= board.as_of:
             continue  # not due yet, or due today: the day is not over
         if st.done_on is not None and st.due > board.as_of:
@@ -65,6 +77,11 @@ def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
         for bureau in step_bureaus(plan, sid):
             tally = tallies.get(bureau)
             if tally is None:
+                continue
+            if bureau in sent:  # a 配合单位 is judged by when its material came
+                tally.late += sent[bureau] > 0
+                tally.on_time += sent[bureau] == 0
+                tally.late_workdays += sent[bureau]
                 continue
             if st.done_on is None:
                 tally.overdue += 1
@@ -87,7 +104,8 @@ def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
     ranked = sorted(scored, key=lambda s: (s[4] is None, -(s[4] or 0.0), s[5]))
     return [
         BureauScore(bureau=b, name=plan.bureau_name(b), owed=owed, on_time=on_time, late=late,
-                    overdue=owed - on_time - late, on_time_rate=rate, avg_late_workdays=avg, rank=n)
+                    overdue=owed - on_time - late, on_time_rate=rate, avg_late_workdays=avg, rank=n,
+                    contributions=tallies[b].contributions)
         for n, (b, owed, on_time, late, rate, avg) in enumerate(ranked, start=1)
     ]
 

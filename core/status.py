@@ -51,7 +51,7 @@ from datetime import date, timedelta
 from typing import Any, Literal
 
 from core.events import CheckIn, Event, Facts
-from core.joint import contributors, slot, slots
+from core.joint import first_contributions, slot, slots
 from core.plan import Phase, Plan, Step
 from core.workdays import WorkdayCalendar
 
@@ -84,8 +84,14 @@ class StepStatus:
     critical: bool = False
     original_due: date | None = None
     acked_by: tuple[str, ...] = ()
-    contributors: tuple[str, ...] = ()
+    # (配合单位, day of its first contribution, working days that day was after the due) on a lead step
+    contributed: tuple[tuple[str, date, int], ...] = ()
     owing: tuple[str, ...] = ()
+
+    @property
+    def contributors(self) -> tuple[str, ...]:
+        """The 配合单位 that have handed in material (a lead step's), in the plan's order of owners."""
+        return tuple(b for b, _, _ in self.contributed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,7 +147,7 @@ class _Deliverables:
     returned: bool
     reason: str
     resubmit_by: date | None
-    contributors: tuple[str, ...] = ()
+    contributed: tuple[tuple[str, date], ...] = ()
     owing: tuple[str, ...] = ()
 
 
@@ -270,7 +276,9 @@ class Engine:
             missing=own.missing, awaiting_review=own.awaiting_review,
             returned_reason=own.reason, resubmit_by=own.resubmit_by, forecast_due=forecast,
             original_due=self.due[step.id] if due != self.due[step.id] else None, acked_by=acked_by,
-            contributors=own.contributors, owing=own.owing,
+            contributed=tuple((b, day, self.calendar.workdays_between(due, day) if day > due else 0)
+                              for b, day in own.contributed),
+            owing=own.owing,
             **self._slack(step.id, done_day, forecast),
         )
 
@@ -362,7 +370,7 @@ def _replay(step: Step, events: tuple[Event, ...]) -> _Deliverables:
     checked_in = tuple(d for d, s in merged.items() if s is not None and s[0] != "returned")
     return _Deliverables(complete_day, checked_in, missing, awaiting, returned, reason if returned else "",
                          resubmit_by if returned else None,
-                         contributors(step, events) if step.completion == "lead" and len(step.owners) > 1 else (),
+                         first_contributions(step, events) if step.completion == "lead" and len(step.owners) > 1 else (),
                          owing)
 
 

@@ -111,3 +111,21 @@ def test_an_accepted_contribution_is_impossible_so_the_lead_still_owes(huyi: Pla
     plan = with_completion(huyi, "lead", review=True)
     status, _, _ = status_after(plan, hand_in("streets"), Review(STEP, "office", at(DAY, 16), "accept", BOTH))
     assert status == "open"
+
+
+def test_the_ranking_judges_a_helper_by_its_contribution_and_the_lead_by_the_step(huyi: Plan) -> None:
+    from core.performance import bureau_performance
+
+    def scores(*events: Event) -> dict[str, tuple[int, int, int, int]]:
+        board = Engine(huyi, CAL).board(Facts([*upstream_done(huyi), *events]), date(2029, 1, 20))
+        assert board.steps[STEP].status == "overdue"
+        return {s.bureau: (s.on_time, s.late, s.overdue, s.contributions) for s in bureau_performance(huyi, board)}
+
+    before = scores()
+    after = scores(CheckIn(STEP, "streets", at("2028-12-20"), BOTH), CheckIn(STEP, "water", at("2029-01-10"), BOTH))
+    on_time, late, overdue, sent = before["streets"]
+    assert after["streets"] == (on_time + 1, late, overdue - 1, sent + 1)  # sent before the due: on time
+    on_time, late, overdue, sent = before["water"]
+    assert after["water"] == (on_time, late + 1, overdue - 1, sent + 1)  # sent after it: late
+    assert after["agri"] == before["agri"]  # sent nothing: the step's outcome, overdue
+    assert after["eco"] == before["eco"]  # the lead answers for the step
