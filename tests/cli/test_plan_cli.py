@@ -72,3 +72,15 @@ def test_broken_plan_exits_2_with_file_and_line(huyi_text: str, tmp_path: Path) 
         assert f"{broken}:{line}:" in proc.stderr
         assert "未知的责任单位“qinlin”" in proc.stderr and "qinling" in proc.stderr
         assert proc.stdout == ""
+
+
+def test_show_says_who_completes_each_joint_step_and_why() -> None:
+    """`plan show` prints each joint step's completion rule; the JSON has it for every step; the choice is an assumption."""
+    doc = json.loads(runner.invoke(app, ["plan", "show", "--json"]).stdout)
+    steps = {s["id"]: s for group in doc["phases"] + doc["tracks"] for s in group["steps"]}
+    assert steps["build.pathways"]["completion"] == "lead"
+    assert steps["indicators.2024"]["completion"] == "any"  # a collecting step: each value names its bureau
+    assert {s["completion"] for s in steps.values()} == {"lead", "any"}  # the Huyi plan has no `each` step
+    shown = runner.invoke(app, ["plan", "show"], env={"COLUMNS": "300"})
+    assert "完成方式 completion: lead（牵头单位汇总报送后完成，配合单位报送配合材料）" in shown.stdout
+    assert "settings.completion" in shown.stdout and "steps.build.pathways.completion" in shown.stdout

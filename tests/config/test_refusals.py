@@ -23,6 +23,18 @@ def _break(text: str, old: str, new: str, tmp_path: Path) -> tuple[Path, int]:
 
 CASES = [
     pytest.param(
+        "        completion: lead\n",
+        "        completion: leader\n",
+        "取值不在可选范围内",
+        id="unknown-completion",
+    ),
+    pytest.param(
+        "        collect: indicators\n",
+        "        collect: indicators\n        completion: each\n",
+        "只能是 any",
+        id="completion-on-a-collecting-step",
+    ),
+    pytest.param(
         "      - id: mobilize.commission\n",
         "      - id: mobilize.leading-group\n",
         "重复的步骤 id“mobilize.leading-group”",
