@@ -310,7 +310,7 @@ def test_wrong_schema_revision_is_refused(sample: Path, tmp_path: Path) -> None:
     older = tmp_path / "older.tar.gz"
     _rewrite(sample, older, lambda items: _set_manifest(items, lambda m: m.update(schema_revision="0006")))
     message = _refused(older, tmp_path)
-    assert "备份的数据库版本是 0006，本程序的版本是 0007" in message and "schema revision is 0006" in message
+    assert f"备份的数据库版本是 0006，本程序的版本是 {EXPECTED_REVISION}" in message and "schema revision is 0006" in message
 
 
 def test_target_at_another_revision_is_refused(sample: Path, tmp_path: Path) -> None:

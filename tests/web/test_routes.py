@@ -136,17 +136,19 @@ def test_blocked_step_is_409_naming_upstream_and_writes_nothing(site: Site) -> N
 
 
 def test_review_queue_accept_and_return_by_the_office_only(site: Site) -> None:
-    """A reviewed step waits in the office's queue; a bureau may not review (403); the office accepts."""
+    """A reviewed step waits in the office's queue; a bureau may not review (403); the office accepts.
+
+    tech leads draft.compile (eco helps): tech's hand-in is the one that waits for review."""
     upstream_of_compile(site.database)
-    eco = site.login("eco")
-    checked = eco.post("/steps/draft.compile/checkin", data={"csrf": csrf(eco), "note": "初稿"},
+    tech = site.login("tech")
+    checked = tech.post("/steps/draft.compile/checkin", data={"csrf": csrf(tech), "note": "初稿"},
                        files=[("file", ("实施方案.pdf", PDF, "application/pdf"))])
     assert checked.status_code == 303, checked.text
     office = site.login("office")
     page = office.get("/")
     assert page.status_code == 200 and "待审核（1）" in page.text and "实施方案.pdf" in page.text
     before = site.counts()
-    refused = eco.post("/steps/draft.compile/review", data={"csrf": csrf(eco), "decision": "accept"})
+    refused = tech.post("/steps/draft.compile/review", data={"csrf": csrf(tech), "decision": "accept"})
     assert refused.status_code == 403 and site.counts() == before
     no_reason = office.post("/steps/draft.compile/review", data={"csrf": csrf(office), "decision": "return"})
     assert no_reason.status_code == 400 and site.counts() == before
@@ -154,9 +156,9 @@ def test_review_queue_accept_and_return_by_the_office_only(site: Site) -> None:
                            data={"csrf": csrf(office), "decision": "return", "reason": "缺少附图", "resubmit_by": "2026-12-10"})
     assert returned.status_code == 303, returned.text
     assert site.counts()["reviews"] == before["reviews"] + 1
-    bureau_page = eco.get("/").text
+    bureau_page = tech.get("/").text
     assert "缺少附图" in bureau_page and "2026-12-10" in bureau_page
-    again = eco.post("/steps/draft.compile/checkin", data={"csrf": csrf(eco), "note": "补充附图"},
+    again = tech.post("/steps/draft.compile/checkin", data={"csrf": csrf(tech), "note": "补充附图"},
                      files=[("file", ("实施方案v2.pdf", PDF + b"% v2\n", "application/pdf"))])
     assert again.status_code == 303
     accepted = office.post("/steps/draft.compile/review", data={"csrf": csrf(office), "decision": "accept"})

@@ -79,7 +79,7 @@ def _lead_steps(text: str) -> dict[str, str]:
     found: dict[str, str] = {}
     for group in [*(data.get("phases") or ()), *(data.get("tracks") or ())]:
         for step in (group or {}).get("steps") or ():
-            owners = step.get("owners") or ()
+            owners: list[Any] = list(step.get("owners") or ())
             collect = step.get("collect", "checkin")
             if len(owners) > 1 and collect == "checkin" and step.get("completion", "lead") == "lead":
                 found[str(step["id"])] = str(owners[0])
