@@ -51,7 +51,8 @@ STEP_COLUMNS = ("序号", "阶段", "步骤", "牵头单位", "配合单位", "�
                 "完成日期", "逾期工作日", "成果报送情况", "备注")
 CASE_COLUMNS = ("序号", "主题", "年度", "报送单位", "案例标题", "案例简介", "附件")
 PROJECT_COLUMNS = ("序号", "项目编号", "项目名称", "责任单位", "年度", "计划投资（万元）", "实际投资（万元）", "资金来源", "状态")
-PERFORMANCE_COLUMNS = ("名次", "单位", "应完成", "按期完成", "逾期完成", "逾期未完成", "按期完成率", "平均逾期工作日")
+PERFORMANCE_COLUMNS = ("名次", "单位", "应完成", "按期完成", "逾期完成", "逾期未完成", "按期完成率", "平均逾期工作日",
+                       "报送配合材料的步骤")
 _VERDICT_ZH = {"met": "达标", "not_met": "未达标", "no_data": "无数据"}
 
 
@@ -206,10 +207,13 @@ def _project_status(project: Mapping[str, Any]) -> str:
 
 def performance_sheet(doc: DocumentFacts) -> Sheet:
     """单位考评: core.performance's ranking, best first, places as the circular prints them (并列 for a tie, — for a
-    bureau owing nothing yet); the rate is a fraction (the writer shows it as %)."""
+    bureau owing nothing yet); the rate is a fraction (the writer shows it as %).
+
+    A 配合单位's material on a lead step counts in its on-time record (core.performance); the last
+    column counts the joint steps it has sent material to."""
     scores = bureau_performance(doc.plan, doc.board)
     rows = tuple((int(rank) if rank.isdigit() else rank, s.name, s.owed, s.on_time, s.late, s.overdue, s.on_time_rate,
-                  round(s.avg_late_workdays, 1))
+                  round(s.avg_late_workdays, 1), s.contributions)
                  for rank, s in zip(shared_ranks(scores), scores, strict=True))
     return Sheet("单位考评", "performance", PERFORMANCE_COLUMNS, rows)
 

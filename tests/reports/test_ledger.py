@@ -180,8 +180,9 @@ def test_performance_sheet_ranks_as_core_says(book: Workbook, doc: DocumentFacts
     rows = records(ws)
     expected = bureau_performance(doc.plan, doc.board)
     places = [int(p) if p.isdigit() else p for p in shared_ranks(expected)]  # the circular's places: 并列, — owing nothing
-    assert [(r["名次"], r["单位"], r["应完成"], r["按期完成"], r["逾期完成"], r["逾期未完成"]) for r in rows] == [
-        (place, s.name, s.owed, s.on_time, s.late, s.overdue) for place, s in zip(places, expected, strict=True)]
+    assert [(r["名次"], r["单位"], r["应完成"], r["按期完成"], r["逾期完成"], r["逾期未完成"], r["报送配合材料的步骤"])
+            for r in rows] == [(place, s.name, s.owed, s.on_time, s.late, s.overdue, s.contributions)
+                               for place, s in zip(places, expected, strict=True)]
     assert rows[-1]["名次"] == "—" and rows[-1]["应完成"] == 0
     # Both at 50%: the technical unit's one overdue step is fewer working days late than eco's three.
     assert [(r["单位"], r["按期完成率"]) for r in rows[:2]] == [("技术支撑单位", 0.5), ("市生态环境局鄠邑分局", 0.5)]
