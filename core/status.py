@@ -276,11 +276,13 @@ class Engine:
             missing=own.missing, awaiting_review=own.awaiting_review,
             returned_reason=own.reason, resubmit_by=own.resubmit_by, forecast_due=forecast,
             original_due=self.due[step.id] if due != self.due[step.id] else None, acked_by=acked_by,
-            contributed=tuple((b, day, self.calendar.workdays_between(due, day) if day > due else 0)
-                              for b, day in own.contributed),
-            owing=own.owing,
+            contributed=self._contributed(own, due) if own.contributed else (), owing=own.owing,
             **self._slack(step.id, done_day, forecast),
         )
+
+    def _contributed(self, own: _Deliverables, due: date) -> tuple[tuple[str, date, int], ...]:
+        """Each 配合单位's first contribution with the working days it came after the due (0: on time)."""
+        return tuple((b, day, self.calendar.workdays_between(due, day) if day > due else 0) for b, day in own.contributed)
 
     def _slack(self, sid: str, done_day: date | None, forecast: date) -> dict[str, Any]:
         """Days the step may slip before the plan's end does, and whether none are left (open steps that feed a phase)."""
