@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
 from cli.main import app
-from core.events import Facts
+from core.events import SHANGHAI, Facts
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db import migrate, repo
@@ -137,3 +137,30 @@ def test_migration_0008_keeps_earlier_helper_hand_ins_as_contributions_and_says_
         assert [e.action for e in repo.history(session=session, plan_id=ready.recorder().plan.id, step_id=PATHWAYS)] \
             == ["contribution", "contribution"]
     assert migrate.drift(ready.engine) == []
+
+
+def test_an_events_file_with_a_contribution_replays_to_the_same_board_as_the_database(
+        ready: Database, tmp_path: Path) -> None:
+    import json
+
+    from core.events import CheckIn
+    from tests.db.joint_history import upstream_done
+
+    ready.recorder().checkin(CheckInRequest(PATHWAYS, "streets", at=datetime(2026, 11, 20, 10, tzinfo=SHANGHAI)))
+    lines = ["events:"]
+    for e in upstream_done(ready.recorder().plan):
+        kind = f"type: checkin, by: {e.by}" if isinstance(e, CheckIn) else "type: review, by: office, decision: accept"
+        lines.append(f'  - {{{kind}, step: {e.step}, at: "{e.at.strftime("%Y-%m-%dT%H:%M")}"}}')
+    lines.append(f'  - {{type: checkin, step: {PATHWAYS}, by: streets, at: "2026-11-20T10:00"}}')
+    events = tmp_path / "events.yaml"
+    events.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+
+    def pathways_row(*extra: str) -> dict[str, object]:
+        result = runner.invoke(app, ["status", "--as-of", TODAY.isoformat(), "--json", *extra], env=ready.env())
+        assert result.exit_code == 0, result.output
+        return next(s for s in json.loads(result.stdout)["steps"] if s["id"] == PATHWAYS)
+
+    from_file, from_db = pathways_row("--events", str(events)), pathways_row()
+    assert from_file == from_db
+    assert (from_db["status"], from_db["contributors"], from_db["completion"]) == ("open", ["streets"], "lead")
