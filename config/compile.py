@@ -17,7 +17,7 @@ from config.schema import LadderSpec, PlanFile, StepSpec, WindowRange
 from config.schema_problems import closest, format_path, schema_problems
 from config.yamlpos import Located
 from core.frozen import FrozenMap
-from core.periods import PeriodError, Window, parse_window
+from core.periods import PeriodError, ReportPeriod, Window, parse_window
 from core.plan import (
     RULE_KINDS,
     Assumption,
@@ -71,6 +71,7 @@ class _Compiler:
         self.spec = spec
         self.content_hash = content_hash
         self.problems: list[FileProblem] = []
+        self.bad_templates: set[tuple[DataPath, str]] = set()
 
     def _report(self, path: DataPath, zh: str, en: str, fix: str = "", severity: Literal["error", "warning"] = "error") -> None:
         pos = self.located.position(path)
@@ -175,7 +176,7 @@ class _Compiler:
         return tracking.since
 
     def _expand(self, phase_id: str, phase_window: Window | None, spec: StepSpec, path: DataPath) -> list[_Instance]:
-        """One instance for a plain step; one per year (or quarter) for a recurring step."""
+        """One instance for a plain step; one per year (half-year, quarter, month) for a recurring step."""
         # A track's recurring step may carry the track's own id: indicators -> indicators.2024.
         named_as_group = spec.id == phase_id and spec.repeat is not None and path[0] == "tracks"
         if not spec.id.startswith(phase_id + ".") and not named_as_group:
@@ -188,15 +189,15 @@ class _Compiler:
         periods = self._periods(spec, path)
         completion = self._completion(spec, path)
         out = []
-        for year, quarter in periods:
-            suffix = None if year is None else (f"{year}q{quarter}" if quarter else str(year))
+        for year, period in periods:
+            suffix = None if year is None else (period.id if period is not None else str(year))
             override = spec.instances.get(suffix) if suffix is not None else None
             raw_window = override.window if override and override.window is not None else spec.window
             window_path: DataPath = (*path, "window")
             if override and override.window and suffix is not None:
                 window_path = (*path, "instances", suffix, "window")
             depends = override.depends_on if override and override.depends_on is not None else spec.depends_on
-            fill = _Filler(year, quarter, self, path)
+            fill = _Filler(year, period, self, path)
             if raw_window is None:
                 window = phase_window
             else:
@@ -222,7 +223,9 @@ class _Compiler:
                 description=spec.description.strip(),
                 series=spec.id if suffix is not None else None,
                 year=year,
-                quarter=quarter,
+                quarter=period.n if period is not None and period.kind == "quarter" else None,
+                month=period.n if period is not None and period.kind == "month" else None,
+                half=period.n if period is not None and period.kind == "half" else None,
                 collect=spec.collect,
                 theme=spec.theme,
                 pack=spec.pack,
@@ -241,8 +244,8 @@ class _Compiler:
             return "any"
         return spec.completion or "lead"
 
-    def _periods(self, spec: StepSpec, path: DataPath) -> list[tuple[int | None, int | None]]:
-        """(year, quarter) of each instance: (None, None) for a plain step."""
+    def _periods(self, spec: StepSpec, path: DataPath) -> list[tuple[int | None, ReportPeriod | None]]:
+        """(year, period) of each instance: (None, None) for a plain step, (year, None) for a yearly one."""
         if spec.repeat is None:
             if spec.instances:
                 self._report((*path, "instances"), "只有重复的步骤（repeat）才能写 instances",
@@ -253,14 +256,16 @@ class _Compiler:
         if not years:
             self._report((*path, "repeat"), "重复的起始年份晚于结束年份", "repeat runs from a later year to an earlier one",
                          "交换 from 与 to / swap from and to")
-        periods: list[tuple[int | None, int | None]]
-        if rep.every == "quarter":
-            periods = [(y, q) for y in years for q in range(1, 5)
-                       if (y, q) >= (rep.from_year, rep.from_quarter) and (y, q) <= (rep.to_year, rep.to_quarter)]
-            suffixes = {f"{y}q{q}" for y, q in periods}
-        else:
+        periods: list[tuple[int | None, ReportPeriod | None]]
+        if rep.every == "year":
             periods = [(y, None) for y in years]
             suffixes = {str(y) for y in years}
+        else:
+            first, last = {"quarter": (rep.from_quarter, rep.to_quarter), "month": (rep.from_month, rep.to_month),
+                           "half": (rep.from_half, rep.to_half)}[rep.every]
+            periods = [(y, p) for y in years for p in _year_periods(y, rep.every)
+                       if (y, p.n) >= (rep.from_year, first) and (y, p.n) <= (rep.to_year, last)]
+            suffixes = {p.id for _, p in periods if p is not None}
         for listed in spec.instances:
             if listed not in suffixes:
                 self._report((*path, "instances", listed), f"{listed} 不在重复范围内", f"{listed} is outside repeat",
@@ -406,18 +411,29 @@ class _Compiler:
         return tuple(Guarantee(s.id, s.title, s.owners, s.text, s.cadence) for s in specs), assumptions
 
 
+def _year_periods(year: int, every: str) -> list[ReportPeriod]:
+    """The year's months, quarters or halves, in order."""
+    count = {"quarter": 4, "month": 12, "half": 2}[every]
+    return [ReportPeriod(year, every, n) for n in range(1, count + 1)]  # type: ignore[arg-type]
+
+
 def _ladder(spec: LadderSpec) -> LadderSettings:
     return LadderSettings(tuple(sorted(set(spec.due_in), reverse=True)), spec.repeat_every, spec.escalate_after,
                           spec.received_lookback_days, spec.weekly_digest)
 
 
 class _Filler:
-    """Fills {year}, {prev}, {next} (and {quarter}, {quarter_zh}: 2, 二) in a recurring step's texts."""
+    """Fills a recurring step's texts: {year}, {prev}, {next}; {quarter}, {quarter_zh} (2, 二);
+    {month} (3); {half}, {half_zh} (2, 下)."""
 
-    def __init__(self, year: int | None, quarter: int | None, compiler: _Compiler, path: DataPath) -> None:
+    def __init__(self, year: int | None, period: ReportPeriod | None, compiler: _Compiler, path: DataPath) -> None:
         self.values: dict[str, int | str] = {} if year is None else {"year": year, "prev": year - 1, "next": year + 1}
-        if quarter is not None:
-            self.values.update(quarter=quarter, quarter_zh="一二三四"[quarter - 1])
+        if period is not None and period.kind == "quarter":
+            self.values.update(quarter=period.n, quarter_zh="一二三四"[period.n - 1])
+        elif period is not None and period.kind == "month":
+            self.values.update(month=period.n)
+        elif period is not None:
+            self.values.update(half=period.n, half_zh="上下"[period.n - 1])
         self.compiler = compiler
         self.path = path
 
@@ -427,9 +443,15 @@ class _Filler:
         try:
             return template.format(**self.values)
         except (KeyError, IndexError, ValueError) as exc:
-            self.compiler._report(self.path, f"无法替换占位符：{template}", f"bad placeholder {exc} in {template!r}",
-                                  "只能用 {year}、{prev}、{next}、{quarter}、{quarter_zh} / "
-                                  "use {year}, {prev}, {next}, {quarter} or {quarter_zh}")
+            if (self.path, template) in self.compiler.bad_templates:
+                return template  # said once for the step, not once per instance
+            self.compiler.bad_templates.add((self.path, template))
+            known = "、".join("{" + k + "}" for k in self.values)
+            self.compiler._report(self.path, f"无法替换占位符：{template}（此步骤可用 {known}）",
+                                  f"bad placeholder {exc} in {template!r}",
+                                  "只能用 {year}、{prev}、{next}；按季度重复另有 {quarter}、{quarter_zh}，"
+                                  "按月 {month}，按半年 {half}、{half_zh} / use {year}, {prev}, {next}, "
+                                  "and {quarter}/{quarter_zh}, {month} or {half}/{half_zh} as the repeat allows")
             return template
 
     def window(self, raw: str | WindowRange) -> str | WindowRange:

@@ -64,7 +64,8 @@ WindowSpec = Annotated[
         description="A window in the plan's words (e.g. 2024年4月初-4月中旬) or {start, due}. "
         "In a recurring step, {year}, {prev} and {next} stand for the instance's year, the year "
         "before and the year after; in a quarterly step, {quarter} is the quarter (1-4) and "
-        "{quarter_zh} its Chinese numeral (一..四)."
+        "{quarter_zh} its Chinese numeral (一..四); in a monthly step, {month} is the month (1-12); "
+        "in a half-yearly step, {half} is 1 or 2 and {half_zh} 上 or 下."
     ),
 ]
 
@@ -134,13 +135,18 @@ class DeliverableSpec(_Spec):
 
 
 class RepeatSpec(_Spec):
-    """Repetition of a step every year or every quarter over a range of years, both ends included."""
+    """Repetition of a step every year, half-year, quarter or month over a range of years, both ends included."""
 
-    every: Literal["year", "quarter"] = Field("year", description="'year' or 'quarter'.")
+    every: Literal["year", "half", "quarter", "month"] = Field(
+        "year", description="'year', 'half' (半年), 'quarter' or 'month'.")
     from_year: int = Field(alias="from", ge=2000, le=2100, description="First year, included.")
     to_year: int = Field(alias="to", ge=2000, le=2100, description="Last year, included.")
     from_quarter: int = Field(1, ge=1, le=4, description="For every: quarter, the first year's first quarter.")
     to_quarter: int = Field(4, ge=1, le=4, description="For every: quarter, the last year's last quarter.")
+    from_month: int = Field(1, ge=1, le=12, description="For every: month, the first year's first month.")
+    to_month: int = Field(12, ge=1, le=12, description="For every: month, the last year's last month.")
+    from_half: int = Field(1, ge=1, le=2, description="For every: half, the first year's first half (1 上半年, 2 下半年).")
+    to_half: int = Field(2, ge=1, le=2, description="For every: half, the last year's last half.")
 
 
 class InstanceSpec(_Spec):
@@ -157,7 +163,7 @@ class StepSpec(_Spec):
     """A step (步骤): owners, deliverables, dependencies and window."""
 
     id: Id = Field(description="Full id '<phase>.<name>'; a recurring step adds '.<year>' (or "
-                   "'.<year>q<n>') per instance. A track's recurring step may be named as the track itself.")
+                   "'.<year>q<n>', '.<year>m<nn>', '.<year>h<n>') per instance. A track's recurring step may be named as the track itself.")
     title: Text = Field(description="The step in the plan's own words.")
     description: str = Field("", description="The seed's fuller text for the step.")
     collect: Literal["checkin", "indicators", "cases"] = Field(
@@ -187,9 +193,10 @@ class StepSpec(_Spec):
     review: bool = Field(
         False, description="Whether the office must accept the deliverables before the step closes."
     )
-    repeat: RepeatSpec | None = Field(None, description="Yearly or quarterly repetition, expanded to instances.")
+    repeat: RepeatSpec | None = Field(
+        None, description="Yearly, half-yearly, quarterly or monthly repetition, expanded to instances.")
     instances: dict[str, InstanceSpec] = Field(
-        default_factory=dict, description="Per-instance exceptions of a recurring step, keyed by year (or 2024q2)."
+        default_factory=dict, description="Per-instance exceptions of a recurring step, keyed by year (or 2024q2, 2024m03, 2024h2)."
     )
     assumptions: Assumptions
 

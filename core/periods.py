@@ -40,8 +40,20 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
-__all__ = ["PeriodError", "Window", "parse_period", "parse_window"]
+__all__ = [
+    "PERIOD_KINDS",
+    "PeriodError",
+    "PeriodKind",
+    "ReportPeriod",
+    "Window",
+    "parse_period",
+    "parse_period_id",
+    "parse_window",
+    "period_of",
+    "periods_between",
+]
 
 
 class PeriodError(ValueError):
@@ -267,3 +279,102 @@ def parse_window(phrase: str, default_year: int | None = None) -> Window:
             f"“{phrase}”的终点早于起点 / the range ends ({right.last}) before it starts ({left.first})"
         )
     return Window(left.first, right.last)
+
+
+# ---------------------------------------------------------------------------------------------
+# Reporting periods: a month, a quarter or a half-year, named by a short id.
+#
+# =========  ========  ====================  =================
+# kind       id        words                 days
+# =========  ========  ====================  =================
+# month      2026m03   2026年3月              Mar 1 - Mar 31
+# quarter    2026q4    2026年第四季度          Oct 1 - Dec 31
+# half       2026h2    2026年下半年            Jul 1 - Dec 31
+# =========  ========  ====================  =================
+#
+# The same periods name a recurring step's instances (``repeat: {every: month}`` -> ``.2026m03``).
+
+PeriodKind = Literal["month", "quarter", "half"]
+PERIOD_KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half")
+_PER_YEAR = {"month": 12, "quarter": 4, "half": 2}
+_LETTER = {"month": "m", "quarter": "q", "half": "h"}
+_KIND_OF_LETTER = {v: k for k, v in _LETTER.items()}
+_PERIOD_ID_RE = re.compile(r"^(\d{4})([mqh])(\d{1,2})$")
+_KIND_ZH = {"month": "月", "quarter": "季度", "half": "半年"}
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ReportPeriod:
+    """One month, quarter or half-year: the ``n``-th of its kind in ``year`` (1-based)."""
+
+    year: int
+    kind: PeriodKind
+    n: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in _PER_YEAR:
+            raise PeriodError(f"未知的周期“{self.kind}” / unknown period kind; 可选 / one of: month, quarter, half")
+        if not 1 <= self.n <= _PER_YEAR[self.kind]:
+            raise PeriodError(f"{self.year}年没有第 {self.n} 个{_KIND_ZH[self.kind]} / no such {self.kind}")
+
+    @property
+    def id(self) -> str:
+        """``2026m03``, ``2026q4`` or ``2026h2``."""
+        number = f"{self.n:02d}" if self.kind == "month" else str(self.n)
+        return f"{self.year}{_LETTER[self.kind]}{number}"
+
+    @property
+    def words(self) -> str:
+        """The period in Chinese: 2026年3月, 2026年第四季度, 2026年下半年."""
+        if self.kind == "month":
+            return f"{self.year}年{self.n}月"
+        if self.kind == "quarter":
+            return f"{self.year}年第{'一二三四'[self.n - 1]}季度"
+        return f"{self.year}年{'上下'[self.n - 1]}半年"
+
+    @property
+    def window(self) -> Window:
+        """The period's first and last day."""
+        months = 12 // _PER_YEAR[self.kind]
+        first_month = (self.n - 1) * months + 1
+        last_month = first_month + months - 1
+        return Window(date(self.year, first_month, 1), date(self.year, last_month, _month_end(self.year, last_month)))
+
+    def next(self) -> ReportPeriod:
+        """The period right after this one."""
+        if self.n == _PER_YEAR[self.kind]:
+            return ReportPeriod(self.year + 1, self.kind, 1)
+        return ReportPeriod(self.year, self.kind, self.n + 1)
+
+    def __str__(self) -> str:
+        return self.id
+
+
+def period_of(day: date, kind: PeriodKind) -> ReportPeriod:
+    """The month, quarter or half-year that ``day`` falls in."""
+    months = 12 // _PER_YEAR[kind]
+    return ReportPeriod(day.year, kind, (day.month - 1) // months + 1)
+
+
+def periods_between(start: date, end: date, kind: PeriodKind) -> list[ReportPeriod]:
+    """Every period of ``kind`` that has a day within ``start``..``end``, in order (empty if end < start)."""
+    out: list[ReportPeriod] = []
+    if end < start:
+        return out
+    period = period_of(start, kind)
+    while period.window.start <= end:
+        out.append(period)
+        period = period.next()
+    return out
+
+
+def parse_period_id(text: str) -> ReportPeriod:
+    """Read ``2026m03`` (or ``2026m3``), ``2026q4`` or ``2026h2``.
+
+    Raises:
+        PeriodError: not such an id, or no such month, quarter or half-year.
+    """
+    m = _PERIOD_ID_RE.match(text.strip().lower())
+    if m is None:
+        raise PeriodError(f"无法识别的周期“{text}” / unreadable period id; 可用 / accepted: 2026m03, 2026q4, 2026h2")
+    return ReportPeriod(int(m[1]), _KIND_OF_LETTER[m[2]], int(m[3]))

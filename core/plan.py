@@ -124,6 +124,8 @@ class Step:
     theme: str | None = None
     pack: bool = False
     completion: Completion = "lead"
+    month: int | None = None  # a monthly instance's month (repeat: {every: month})
+    half: int | None = None  # a half-yearly instance's half: 1 上半年, 2 下半年
 
     @property
     def lead(self) -> str:
