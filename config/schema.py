@@ -163,7 +163,8 @@ class StepSpec(_Spec):
     """A step (步骤): owners, deliverables, dependencies and window."""
 
     id: Id = Field(description="Full id '<phase>.<name>'; a recurring step adds '.<year>' (or "
-                   "'.<year>q<n>', '.<year>m<nn>', '.<year>h<n>') per instance. A track's recurring step may be named as the track itself.")
+                   "'.<year>q<n>', '.<year>m<nn>', '.<year>h<n>') per instance. A track's recurring step may be "
+                   "named as the track itself.")
     title: Text = Field(description="The step in the plan's own words.")
     description: str = Field("", description="The seed's fuller text for the step.")
     collect: Literal["checkin", "indicators", "cases"] = Field(

@@ -297,8 +297,8 @@ def parse_window(phrase: str, default_year: int | None = None) -> Window:
 PeriodKind = Literal["month", "quarter", "half"]
 PERIOD_KINDS: tuple[PeriodKind, ...] = ("month", "quarter", "half")
 _PER_YEAR = {"month": 12, "quarter": 4, "half": 2}
-_LETTER = {"month": "m", "quarter": "q", "half": "h"}
-_KIND_OF_LETTER = {v: k for k, v in _LETTER.items()}
+_LETTER: dict[str, str] = {"month": "m", "quarter": "q", "half": "h"}
+_KIND_OF_LETTER: dict[str, PeriodKind] = {"m": "month", "q": "quarter", "h": "half"}
 _PERIOD_ID_RE = re.compile(r"^(\d{4})([mqh])(\d{1,2})$")
 _KIND_ZH = {"month": "月", "quarter": "季度", "half": "半年"}
 
