@@ -52,6 +52,8 @@ def show(
     since = plan.settings.tracking_since
     out.print(f"\n跟踪起始 tracking since: {since}（此前的事项不再提醒或督办）" if since else
               "\n跟踪起始 tracking since: 计划开始（未设置 tracking.since）", markup=False)
+    if plan.progress is not None:
+        out.print(f"\n进展报送 progress reports: {plan.progress.words()}", markup=False)
     if plan.assumptions:
         out.print(f"\n[bold]假设 / assumptions[/bold]（原文未写明、由本计划文件假定的 {len(plan.assumptions)} 处）")
         for a in plan.assumptions:

@@ -32,6 +32,7 @@ from core.plan import (
     Phase,
     Plan,
     PlanSettings,
+    ProgressRule,
     Step,
 )
 
@@ -141,6 +142,11 @@ class _Compiler:
         self._check_due_order(steps, {inst.step.id: inst.spec_path for inst in instances})
         guarantees, more = self._guarantees()
         assumptions += more
+        progress = None
+        if spec.progress is not None:
+            rule = spec.progress
+            progress = ProgressRule(rule.every, rule.due_workdays_before_end, rule.min_window_days)
+            assumptions += [Assumption(f"progress.{k}", v) for k, v in rule.assumptions.items()]
         return Plan(
             id=spec.plan.id,
             title=spec.plan.title,
@@ -160,6 +166,7 @@ class _Compiler:
             content_hash=self.content_hash,
             source=self.file,
             topo_order=topo,
+            progress=progress,
         )
 
     def _tracking_since(self, groups: list[tuple[Phase, DataPath]]) -> date | None:

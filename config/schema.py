@@ -23,6 +23,7 @@ __all__ = [
     "PhaseSpec",
     "PlanFile",
     "PlanHeader",
+    "ProgressSpec",
     "RepeatSpec",
     "RuleSpec",
     "SettingsSpec",
@@ -117,6 +118,18 @@ class TrackingSpec(_Spec):
         description="跟踪起始日：此日之前的事项（开放、到期、逾期、报送）不再发提醒或督办，看板照常显示 / "
         "the tracking start: no reminder or escalation is sent for anything dated before it; the board "
         "still shows what was not recorded as overdue. `liangshan adopt --as-of` writes the history to fill in.")
+
+
+class ProgressSpec(_Spec):
+    """进展报送: every owner of a long open check-in step reports its progress each period."""
+
+    every: Literal["month", "quarter", "half"] = Field(
+        "quarter", description="The reporting period: 'month' (每月), 'quarter' (每季度) or 'half' (每半年).")
+    due_workdays_before_end: int = Field(
+        10, ge=0, le=60, description="A period's report is due this many working days before the period ends.")
+    min_window_days: int = Field(
+        180, ge=1, le=3660, description="Only steps whose window is longer than this many days report.")
+    assumptions: Assumptions
 
 
 class BureauSpec(_Spec):
@@ -260,6 +273,9 @@ class PlanFile(_Spec):
 
     plan: PlanHeader = Field(description="The plan's id, title and source.")
     settings: SettingsSpec = Field(default_factory=lambda: SettingsSpec.model_validate({}), description="Evaluation rules.")
+    progress: ProgressSpec | None = Field(
+        None, description="进展报送的规则 {every: quarter, due_workdays_before_end: 10, min_window_days: 180} / "
+        "the progress-report rule; absent means no progress reports.")
     tracking: TrackingSpec | None = Field(
         None, description="跟踪起始日 {since: 2026-12-01}，计划已进行一段时间后才开始使用时填写 / "
         "the day tracking started, for a plan adopted mid-way; absent means from the plan's first day.")

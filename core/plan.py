@@ -13,7 +13,7 @@ from datetime import date
 from types import MappingProxyType
 from typing import Literal
 
-from core.periods import Window
+from core.periods import PeriodKind, Window
 
 __all__ = [
     "COLLECT_ZH",
@@ -32,6 +32,7 @@ __all__ = [
     "Phase",
     "Plan",
     "PlanSettings",
+    "ProgressRule",
     "Step",
 ]
 
@@ -221,6 +222,21 @@ class LadderSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class ProgressRule:
+    """进展报送: each owner of a long open check-in step reports every period (see core.progress)."""
+
+    every: PeriodKind = "quarter"
+    due_workdays_before_end: int = 10
+    min_window_days: int = 180
+
+    def words(self) -> str:
+        """The rule in one Chinese sentence, as ``plan show`` prints it."""
+        every = {"month": "每月", "quarter": "每季度", "half": "每半年"}[self.every]
+        return (f"{every}报送一次：时间窗口超过 {self.min_window_days} 天、尚未完成的报送类步骤，"
+                f"每个责任单位（办公室除外）在周期结束前 {self.due_workdays_before_end} 个工作日报送工作进展")
+
+
+@dataclass(frozen=True, slots=True)
 class PlanSettings:
     """Rules of evaluation the plan sets for itself."""
 
@@ -253,6 +269,7 @@ class Plan:
     source: str = ""
     topo_order: tuple[str, ...] = field(default=())
     short_title: str = ""  # names the plan in a message's subject, e.g. 两山基地 (the compiler fills it)
+    progress: ProgressRule | None = None  # 进展报送; None: the plan asks for no progress reports
 
     @property
     def groups(self) -> tuple[Phase, ...]:

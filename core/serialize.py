@@ -25,7 +25,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
 
     The keys are a contract for other tools: ``plan``, ``bureaus``, ``phases`` (each with its
     ``steps``), ``indicators``, ``case_themes``; ``guarantees``, ``tracks`` (same shape as
-    ``phases``: the recurring work beside them) and ``assumptions`` follow.
+    ``phases``: the recurring work beside them), ``assumptions`` and ``progress`` (the 进展报送 rule,
+    or null) follow.
     """
     return {
         "plan": {"id": plan.id, "title": plan.title, "content_hash": plan.content_hash},
@@ -54,6 +55,9 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         ],
         "tracks": [_group(plan, track) for track in plan.tracks],
         "assumptions": [{"where": a.where, "note": a.note} for a in plan.assumptions],
+        "progress": None if plan.progress is None else {
+            "every": plan.progress.every, "due_workdays_before_end": plan.progress.due_workdays_before_end,
+            "min_window_days": plan.progress.min_window_days, "text": plan.progress.words()},
     }
 
 

@@ -84,3 +84,28 @@ def test_show_says_who_completes_each_joint_step_and_why() -> None:
     shown = runner.invoke(app, ["plan", "show"], env={"COLUMNS": "300"})
     assert "完成方式 completion: lead（牵头单位汇总报送后完成，配合单位报送配合材料）" in shown.stdout
     assert "settings.completion" in shown.stdout and "steps.build.pathways.completion" in shown.stdout
+
+
+def test_show_prints_the_progress_rule_and_its_assumptions() -> None:
+    """The Huyi plan asks every long step's owners for a report each quarter; the rule and why are shown."""
+    result = runner.invoke(app, ["plan", "show"])
+    assert result.exit_code == 0, result.output
+    assert "进展报送 progress reports: 每季度报送一次：时间窗口超过 180 天" in result.stdout
+    assert "周期结束前 10 个工作日" in result.stdout
+    for key in ("progress.every", "progress.due_workdays_before_end", "progress.min_window_days"):
+        assert f"※ {key}：" in result.stdout
+    doc = json.loads(runner.invoke(app, ["plan", "show", "--json"]).stdout)
+    assert {k: doc["progress"][k] for k in ("every", "due_workdays_before_end", "min_window_days")} == {
+        "every": "quarter", "due_workdays_before_end": 10, "min_window_days": 180}
+
+
+def test_progress_rule_refuses_an_unknown_period(tmp_path: Path) -> None:
+    """progress.every: week is refused with the file and line of the field."""
+    text = Path("config/plans/huyi.yaml").read_text(encoding="utf-8")
+    old = "  every: quarter                # 每季度\n"
+    line = text[: text.index(old)].count("\n") + 1
+    path = tmp_path / "plan.yaml"
+    path.write_text(text.replace(old, "  every: week\n"), encoding="utf-8")
+    result = runner.invoke(app, ["plan", "validate", str(path)])
+    assert result.exit_code == 2
+    assert f"plan.yaml:{line}:" in result.stderr and "progress.every" in result.stderr
