@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 
 from core.plan import COLLECT_ZH, Plan
 
-__all__ = ["Ack", "CheckIn", "Event", "EventProblem", "Extension", "Fact", "Facts", "Review", "check_event", "check_fact",
-           "step_bureaus"]
+__all__ = ["Ack", "CheckIn", "Event", "EventProblem", "Extension", "Fact", "Facts", "ProgressReport", "Review",
+           "check_event", "check_fact", "step_bureaus"]
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -120,7 +120,34 @@ class Extension:
         return "extension"
 
 
-Fact = CheckIn | Review | Ack | Extension
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    """进展报送: a bureau's report on a long step for one period (``2026q4``); see core.progress.
+
+    A second report for the same (step, bureau, period) is a new version; the latest one speaks.
+    """
+
+    step: str
+    by: str
+    at: datetime
+    period: str
+    text: str
+    percent: int | None = None
+    problems: str = ""
+    next_steps: str = ""
+    files: tuple[str, ...] = ()
+    day: date = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "day", _local_day(self.at))
+
+    @property
+    def type(self) -> Literal["progress"]:
+        """The event's type as written in an events file."""
+        return "progress"
+
+
+Fact = CheckIn | Review | Ack | Extension | ProgressReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +209,8 @@ def step_bureaus(plan: Plan, step_id: str) -> tuple[str, ...]:
 
 
 def check_fact(plan: Plan, fact: Fact) -> list[EventProblem]:
-    """Every reason the plan refuses this fact (check-in, review, 签收 or extension); empty when it may be recorded."""
+    """Every reason the plan refuses this fact (check-in, review, 签收, extension, or a progress report's owner:
+    core.progress.check_report adds its own rules); empty when it may be recorded."""
     if isinstance(fact, CheckIn | Review):
         return check_event(plan, fact)
     step = plan.steps.get(fact.step)
@@ -202,6 +230,12 @@ def check_fact(plan: Plan, fact: Fact) -> list[EventProblem]:
         if not fact.reason.strip():
             problems.append(EventProblem("reason", "延期必须写明原因（--reason）", "an extension needs a reason (--reason)"))
         return problems
+    if isinstance(fact, ProgressReport):
+        if fact.by not in step.owners:
+            names = "、".join(plan.bureau_name(b) for b in step.owners)
+            return [EventProblem("by", f"“{plan.bureau_name(fact.by)}”不是步骤“{fact.step}”的责任单位（{names}），无需报送进展",
+                                 f"{fact.by!r} does not own {fact.step}", "forbidden")]
+        return []
     answer = step_bureaus(plan, fact.step)
     names = "、".join(plan.bureau_name(b) for b in answer)
     if fact.on_behalf_of is not None:
@@ -250,8 +284,11 @@ class Facts:
         acks: dict[str, list[Ack]] = {}
         extensions: dict[str, list[Extension]] = {}
         moving: list[Event] = []
+        progress: list[ProgressReport] = []
         for event in ordered:
-            if isinstance(event, Ack):
+            if isinstance(event, ProgressReport):
+                progress.append(event)
+            elif isinstance(event, Ack):
                 acks.setdefault(event.step, []).append(event)
             elif isinstance(event, Extension):
                 extensions.setdefault(event.step, []).append(event)
@@ -264,6 +301,8 @@ class Facts:
         self._extensions = extensions
         self.all: tuple[Event, ...] = tuple(moving)
         self.every: tuple[Fact, ...] = tuple(ordered)
+        # 进展报送, oldest first: they never move a step (core.progress reads them)
+        self.progress: tuple[ProgressReport, ...] = tuple(progress)
 
     def acked_by(self, step: str, as_of: date) -> tuple[str, ...]:
         """Bureaus that acknowledged the step on or before ``as_of``, in the order they did."""
