@@ -21,6 +21,7 @@ from cli import (
     plan,
     plans,
     portal,
+    progress,
     report,
     run,
     web,
@@ -62,6 +63,7 @@ app.command("serve")(run.serve)
 app.command("deploy")(run.deploy)
 app.command("adopt")(adopt.adopt)
 app.add_typer(automations.app, name="automations")
+app.add_typer(progress.app, name="progress")
 
 
 def main() -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "OutboxMessage",
     "PlanVersion",
     "PortalGrant",
+    "ProgressReportRow",
     "ProjectRow",
     "RecordFile",
     "ReviewRow",
@@ -403,3 +404,33 @@ class PortalGrant(Base):
     expires_at: Mapped[datetime | None]
     at: Mapped[datetime] = mapped_column(default=utcnow)
     actor: Mapped[str] = mapped_column(String(100))
+
+
+class ProgressReportRow(Base):
+    """进展报送: a bureau's progress report on a long step for one period; a later version supersedes it.
+
+    Files are :class:`RecordFile` rows of kind ``progress``.
+    """
+
+    __tablename__ = "progress_reports"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "step_id", "bureau", "period", "version"),
+        CheckConstraint("percent IS NULL OR (percent >= 0 AND percent <= 100)", name="percent"),
+        Index(None, "plan_id", "period"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(200))
+    bureau: Mapped[str] = mapped_column(String(50))
+    period: Mapped[str] = mapped_column(String(10))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    text: Mapped[str] = mapped_column(Text)
+    percent: Mapped[int | None] = mapped_column(Integer)
+    problems: Mapped[str] = mapped_column(Text, default="")
+    next_steps: Mapped[str] = mapped_column(Text, default="")
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    # The same report again (step, bureau, period, moment, text): recorded once, even from two imports.
+    idem_key: Mapped[str] = mapped_column(String(64), unique=True)

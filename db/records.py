@@ -22,15 +22,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.collect import Case, Contribution, Value, collected_events, contribution_problems
-from core.events import SHANGHAI, Ack, CheckIn, Extension, Fact, Facts, Review, check_fact
+from core.events import SHANGHAI, Ack, CheckIn, Extension, Fact, Facts, ProgressReport, Review, check_fact
 from core.joint import is_contribution
 from core.plan import Plan, Step
+from core.progress import check_report
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db import repo
 from db.engine import read_session
 from db.evidence import StoredFile, Upload
 from db.models import AckRow, CaseRow, CheckInRow, ExtensionRow, IndicatorValueRow, ReviewRow, utcnow
+from db.progress_rows import write_report
 from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse
 
 __all__ = ["AckRequest", "CheckInRequest", "ExtensionDecision", "ExtensionRequest", "ImportItem", "Outcome", "Recorder",
@@ -225,6 +227,8 @@ class Recorder:
                         part = self._apply_review(session, facts, item.event, explicit=True)
                     elif isinstance(item.event, Ack):
                         part = self._apply_ack(session, facts, item.event)
+                    elif isinstance(item.event, ProgressReport):
+                        part = self._apply_progress(session, facts, item.event, stored[id(item)])
                     else:
                         part = self._apply_extension(session, facts, item.event)
                 total.created += part.created
@@ -549,6 +553,21 @@ class Recorder:
         after = repo.extension_dict(row) | {"due_before": due.isoformat()}
         repo.add_audit(session=session, actor=self.actor, action="extension_approved", plan_id=self.plan.id,
                        entity="extension", entity_id=f"{event.step}/{row.id}", after=after)
+        facts.append(event)
+        return Outcome(created=[after])
+
+    def _apply_progress(self, session: Session, facts: list[Fact], event: ProgressReport,
+                        stored: list[StoredFile]) -> Outcome:
+        """A progress report of an events file, under core.progress's rules as of its day."""
+        board = self.engine.board(Facts(facts), event.day)
+        problems = check_report(self.plan, self.engine.calendar, event,
+                                {sid: st.done_on for sid, st in board.steps.items()})
+        if problems:
+            code = FORBIDDEN if any(p.kind == "forbidden" for p in problems) else INVALID
+            raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems))
+        after = write_report(session, self.plan, self.actor, event, stored)
+        if after.pop("existing", False):
+            return Outcome(existing=[after])
         facts.append(event)
         return Outcome(created=[after])
 

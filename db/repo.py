@@ -11,7 +11,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from core.collect import Collected, collected_events
-from core.events import Ack, CheckIn, Event, Extension, Fact, Review
+from core.events import Ack, CheckIn, Event, Extension, Fact, ProgressReport, Review
 from core.plan import Plan
 from db.evidence import StoredFile
 from db.models import (
@@ -24,6 +24,7 @@ from db.models import (
     ExtensionRow,
     IndicatorValueRow,
     PlanVersion,
+    ProgressReportRow,
     ReviewRow,
     utcnow,
 )
@@ -95,7 +96,7 @@ def load_events(*, session: Session, plan_id: str) -> list[Event]:
 
 def load_all_events(*, session: Session, plan: Plan) -> list[Fact]:
     """Every fact the engine reads: check-ins and reviews, the check-ins that indicator values and cases
-    amount to, acknowledgements (签收) and approved extensions (延期)."""
+    amount to, acknowledgements (签收), approved extensions (延期) and progress reports (进展报送)."""
     records = [Collected("indicators", row.indicator_id, row.year, row.bureau, row.happened_at)
                for row in session.scalars(select(IndicatorValueRow).where(IndicatorValueRow.plan_id == plan.id))]
     records += [Collected("cases", row.theme_id, row.year, row.bureau, row.happened_at)
@@ -106,7 +107,12 @@ def load_all_events(*, session: Session, plan: Plan) -> list[Fact]:
                                                           ExtensionRow.status == "approved").order_by(ExtensionRow.id))
     extensions: list[Fact] = [Extension(e.step_id, e.bureau, e.decided_at or e.requested_at, e.decided_to or e.requested_to,
                                         e.reason) for e in approved]
-    return [*load_events(session=session, plan_id=plan.id), *collected_events(plan, records), *acks, *extensions]
+    progress: list[Fact] = [
+        ProgressReport(r.step_id, r.bureau, r.happened_at, r.period, r.text, r.percent, r.problems, r.next_steps)
+        for r in session.scalars(select(ProgressReportRow).where(ProgressReportRow.plan_id == plan.id)
+                                 .order_by(ProgressReportRow.id))]
+    return [*load_events(session=session, plan_id=plan.id), *collected_events(plan, records), *acks, *extensions,
+            *progress]
 
 
 def find_ack(*, session: Session, plan_id: str, step_id: str, bureau: str) -> AckRow | None:

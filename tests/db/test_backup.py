@@ -105,6 +105,8 @@ def populate(url: str, home: Path, tmp_path: Path) -> dict[str, str]:
     _ok(["project", "add", "P-1", "--name", "测试项目", "--by", "eco", "--year", "2026", "--planned", "12.25",
          "--file", str(files / "project.pdf")], env)
     _ok(["ack", "build.leadership", "--by", "office"], env)
+    _ok(["progress", "report", "build.pathways", "--by", "ndrc", "--text", "本季度完成转化路径调研，形成工作思路和项目清单。",
+         "--percent", "30", "--file", str(files / "photo.jpg"), "--at", "2026-11-23T10:00"], env)
     _ok(["extend", "build.pathways", "--to", "2029-06-30", "--reason", "测试延期"], env)
     _ok(["link", "eco"], env | {"LIANGSHAN_SECRET_KEY": "k" * 48, "LIANGSHAN_PORTAL_URL": "http://127.0.0.1:8700"})
     engine = make_engine(url)
@@ -173,6 +175,9 @@ def test_round_trip_between_backends(source: str, target: str, new_db: Callable[
     assert _ok(["verify"], dst).stdout.startswith("已校验 3 个文件，0 个有问题")
     assert _views(dst) == _views(src)
     assert _counts(dst_url) == _counts(src_url)
+    assert _counts(dst_url)["progress_reports"] == 1  # 进展报送 travel with the backup
+    assert _ok(["progress", "list", "--json", "--as-of", "2026-11-30"], dst).stdout == \
+        _ok(["progress", "list", "--json", "--as-of", "2026-11-30"], src).stdout
 
     again = tmp_path / "out" / "again.tar.gz"
     _ok(["backup", "--out", str(again)], dst)

@@ -240,4 +240,4 @@ def test_migration_0007_round_trip_keeps_messages(database: Database) -> None:
     attachments = row[1] if isinstance(row[1], list) else json.loads(row[1])
     assert (row[0], attachments) == ("office", [])
     assert migrate.drift(database.engine) == []
-    assert migrate.current(database.engine) == "0007"
+    assert migrate.current(database.engine) == migrate.head()

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from cli.main import app
 from config.settings import DEFAULT_PLAN
 from db.models import AuditEntry, CheckInRow, PlanVersion, ReviewRow
+from db.schema import EXPECTED_REVISION
 
 runner = CliRunner()
 
@@ -30,7 +31,7 @@ def test_fresh_home_init_import_status(db_url: str, tmp_path: Path) -> None:
     env = {"LIANGSHAN_DB_URL": db_url, "LIANGSHAN_HOME": str(tmp_path / "home")}
     first = runner.invoke(app, ["init"], env=env)
     assert first.exit_code == 0, first.output
-    assert "空 → 0007" in first.stdout and "已载入新版本" in first.stdout
+    assert f"空 → {EXPECTED_REVISION}" in first.stdout and "已载入新版本" in first.stdout
     second = runner.invoke(app, ["init"], env=env)
     assert "已是最新" in second.stdout and "未改变" in second.stdout
 
