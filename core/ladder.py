@@ -19,11 +19,19 @@ received           a check-in was recorded                            submitter,
 returned           a deliverable was returned                         owners
 extended           the office approved an extension (延期)             owners
 digest             first working day of each week                     office
+progress_due       a progress report due in 5 working days or fewer   the bureau that owes it (2)
+progress_overdue   the report's due day has passed, nothing received  the bureau that owes it (2)
+progress_escalation  5 working days past due, nothing received        office (2)
 =================  =================================================  ====================
 
 (1) Only the owners that still owe a missing deliverable, each told which: an indicator
 collection reminds the bureaus whose indicators have no value yet, naming them. Values and cases
 are not acknowledged by message (the command that records them says so).
+
+(2) 进展报送 (core.progress): each is said once per step, bureau and period, whatever day it is
+first said on (the first working day of the rung's span, or later if the run catches up); a report
+received before a rung's day silences it. "5" are the ladder's largest ``due_in`` and its
+``escalate_after``. A missing report never turns the step red; these rungs are the bureau's own.
 
 Tracking start (``tracking: {since: DATE}`` in the plan file, 中途接入): a plan adopted mid-way
 says nothing about its past. No rung is sent whose date lies before the tracking start: an
@@ -43,13 +51,15 @@ from typing import Any
 
 from core.events import CheckIn, Extension, Facts, Review
 from core.plan import LadderSettings, Plan
+from core.progress import owed_reports
 from core.status import Board, Engine
 
 __all__ = ["RUNG_ORDER", "LadderSettings", "Notice", "notices_for_day"]
 
 _AWAITING = {"open", "due_soon", "returned", "overdue"}
 # The order items appear in a recipient's message: the most urgent first.
-RUNG_ORDER = ("escalation", "overdue", "overdue_repeat", "returned", "extended", "due", "opened", "received", "digest")
+RUNG_ORDER = ("escalation", "progress_escalation", "overdue", "overdue_repeat", "progress_overdue", "returned", "extended",
+              "due", "progress_due", "opened", "received", "digest")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,7 @@ def notices_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
     for sid in plan.topo_order:
         out += _step_notices(plan, engine, board, sid, day, ladder, since)
     out += _event_notices(plan, facts, day, ladder, since)
+    out += _progress_notices(plan, engine, board, facts, day, ladder, since)
     if ladder.digest and _first_workday_of_week(engine, day):
         iso = day.isocalendar()
         out.append(Notice("office", "digest", None, f"{plan.id}|digest|office|{iso.year}-W{iso.week:02d}"))
@@ -174,6 +185,38 @@ def _event_notices(plan: Plan, facts: Facts, day: date, ladder: LadderSettings,
         if isinstance(fact, Extension) and since <= fact.day <= day:
             out += _to(plan, fact.step, "extended", plan.steps[fact.step].owners, fact.at.isoformat(),
                        to=fact.to, reason=fact.reason)
+    return out
+
+
+def _progress_notices(plan: Plan, engine: Engine, board: Board, facts: Facts, day: date, ladder: LadderSettings,
+                      since: date | None) -> list[Notice]:
+    """进展报送 rungs: a reminder before the due day, overdue after it, 督办 to the office 5 working days on."""
+    if plan.progress is None:
+        return []
+    done_on = {sid: st.done_on for sid, st in board.steps.items()}
+    out: list[Notice] = []
+    remind = max(ladder.due_in, default=0)
+    for owed in owed_reports(plan, engine.calendar, facts.progress, day, done_on):
+        if owed.status not in ("owed", "overdue") or not _tracked(owed.due, since):
+            continue
+        anchor = f"{owed.bureau}|{owed.period.id}"
+        fields = {"due": owed.due, "period": owed.period.id, "period_words": owed.period.words,
+                  "bureau": owed.bureau, "bureau_name": plan.bureau_name(owed.bureau)}
+        if owed.status == "owed":
+            left = engine.calendar.workdays_between(day, owed.due)
+            if left <= remind:
+                out.append(Notice(owed.bureau, "progress_due", owed.step,
+                                  _key(plan, owed.step, "progress_due", owed.bureau, owed.period.id),
+                                  {**fields, "days_left": left}))
+            continue
+        late = engine.calendar.workdays_between(owed.due, day)
+        out.append(Notice(owed.bureau, "progress_overdue", owed.step,
+                          _key(plan, owed.step, "progress_overdue", owed.bureau, owed.period.id),
+                          {**fields, "days_late": late}))
+        if late >= ladder.escalate_after:
+            out.append(Notice("office", "progress_escalation", owed.step,
+                              _key(plan, owed.step, "progress_escalation", "office", anchor),
+                              {**fields, "days_late": late}))
     return out
 
 

@@ -74,7 +74,7 @@ def compose(plan: Plan, board: Board, notices: list[Notice], day: date, render: 
     for recipient, items in by_recipient.items():
         items.sort(key=lambda n: (RUNG_ORDER.index(n.rung), n.step or ""))
         linked = portal and gets_portal_link(plan, recipient)
-        rendered = [{"rung": n.rung, "fields": _fields(plan, board, n), "step": _step(plan, board, n.step, linked)}
+        rendered = [{"rung": n.rung, "fields": _fields(plan, board, n, linked), "step": _step(plan, board, n.step, linked)}
                     for n in items]
         with_link = linked and any(i["step"] and i["rung"] in _HOW_RUNGS for i in rendered)
         context = {
@@ -83,7 +83,7 @@ def compose(plan: Plan, board: Board, notices: list[Notice], day: date, render: 
             "day": day.isoformat(),
             "board_hint": PORTAL_BOARD_HINT if with_link else BOARD_HINT,
             "items": rendered,
-            "urgent": any(n.rung in ("escalation", "overdue", "overdue_repeat") for n in items),
+            "urgent": any(n.rung in _URGENT for n in items),
             "portal_link_days": PORTAL_LINK_DAYS if with_link else None,  # the header says how long the link holds
         }
         drafts.append(Draft(recipient, render("subject.txt.j2", **context), render("message.md.j2", **context),
@@ -108,7 +108,9 @@ def fit(body: str, limit: int = WECOM_LIMIT, tail: str = "\n…（内容较多�
     return "\n".join(kept) + tail
 
 
-_HOW_RUNGS = ("overdue", "overdue_repeat", "due", "opened", "returned")  # the items that say how to hand in
+_HOW_RUNGS = ("overdue", "overdue_repeat", "due", "opened", "returned",  # the items that say how to hand in
+              "progress_due", "progress_overdue")
+_URGENT = ("escalation", "overdue", "overdue_repeat", "progress_overdue", "progress_escalation")
 
 
 def _step(plan: Plan, board: Board, sid: str | None, portal: bool = False) -> dict[str, Any] | None:
@@ -141,8 +143,12 @@ def how_to_close(step: Step, portal: bool = False) -> str:
     return f"请尽快报送（liangshan checkin {step.id} 或界面表单）。"
 
 
-def _fields(plan: Plan, board: Board, notice: Notice) -> dict[str, Any]:
+def _fields(plan: Plan, board: Board, notice: Notice, portal: bool = False) -> dict[str, Any]:
     fields = dict(notice.fields)
+    if notice.rung in ("progress_due", "progress_overdue"):
+        fields["how"] = (f"请通过报送入口报送：{PORTAL_LINK_MARK}。" if portal else
+                         f"请报送：liangshan progress report {notice.step} --by {notice.recipient} "
+                         f"--period {fields['period']} --text 工作进展。")
     if notice.rung == "received":
         step = plan.steps[notice.step or ""]
         titles = {d.id: d.title for d in step.deliverables}

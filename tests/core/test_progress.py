@@ -131,3 +131,52 @@ def test_a_good_report_and_a_late_one_for_last_quarter_pass(huyi: Plan) -> None:
     """Text of 20 characters or more, percent 0-100; a quarter already past may still be reported (late)."""
     assert check_report(huyi, CAL, _report("2026-11-02", percent=40, problems="资金不足"), OPEN) == []
     assert check_report(huyi, CAL, _report("2027-01-05", period="2026q4"), OPEN) == []
+
+
+def _progress_said(plan: Plan, day: str, *facts: ProgressReport) -> set[tuple[str, str, str | None, str]]:
+    from core.events import Facts
+    from core.ladder import notices_for_day
+    from core.status import Engine
+
+    notices = notices_for_day(plan, Engine(plan, CAL), Facts(facts), date.fromisoformat(day))
+    return {(n.recipient, n.rung, n.step, n.fields["period"]) for n in notices if n.rung.startswith("progress_")
+            and n.recipient in ("ndrc", "office")}
+
+
+@pytest.mark.parametrize(
+    ("day", "expected"),
+    [
+        ("2026-12-09", set()),  # 6 working days before 12-17: too early
+        ("2026-12-10", {("ndrc", "progress_due", "build.pathways", "2026q4")}),  # 5 working days before
+        ("2026-12-17", {("ndrc", "progress_due", "build.pathways", "2026q4")}),  # the due day itself
+        ("2026-12-18", {("ndrc", "progress_overdue", "build.pathways", "2026q4")}),
+        ("2026-12-24", {("ndrc", "progress_overdue", "build.pathways", "2026q4"),
+                        ("office", "progress_escalation", "build.pathways", "2026q4")}),  # 5 working days late
+    ],
+)
+def test_progress_ladder(huyi: Plan, day: str, expected: set[tuple[str, str, str | None, str]]) -> None:
+    """A reminder before the due day, overdue after it, 督办 to the office five working days on (2026q4 only)."""
+    got = {n for n in _progress_said(huyi, day) if n[3] == "2026q4"}
+    assert got == expected
+
+
+def test_a_received_report_silences_the_ladder(huyi: Plan) -> None:
+    """ndrc reported on 12-01: no reminder, no overdue, no 督办 about ndrc's 2026q4 report."""
+    report = _report("2026-12-01")
+    for day in ("2026-12-10", "2026-12-18", "2026-12-24"):
+        said = _progress_said(huyi, day, report)
+        assert not {n for n in said if n[3] == "2026q4" and n[0] == "ndrc"}
+        office = [n for n in said if n[0] == "office" and n[3] == "2026q4"]
+        assert len(office) == (1 if day == "2026-12-24" else 0)  # the others' 督办 is one notice per bureau
+
+
+def test_progress_keys_are_the_same_every_day(huyi: Plan) -> None:
+    """The overdue and 督办 notices keep their keys from day to day, so the outbox sends each once."""
+    from core.events import Facts
+    from core.ladder import notices_for_day
+    from core.status import Engine
+
+    engine = Engine(huyi, CAL)
+    keys = [{n.dedupe_key for n in notices_for_day(huyi, engine, Facts(), date(2026, 12, d))
+             if n.rung in ("progress_overdue", "progress_escalation") and "2026q4" in n.dedupe_key} for d in (24, 25, 28)]
+    assert keys[0] == keys[1] == keys[2] and len(keys[0]) == 26  # 13 bureaus overdue, 13 escalations
