@@ -37,7 +37,7 @@ def report(
 ) -> None:
     """报送进展：某单位报送某长期步骤本周期的工作进展 / report a step's progress for a period."""
     from db.progress import ProgressRequest, report_progress
-    from db.records import Refusal
+    from db.refusals import Refusal
 
     ctx = Context(plan_file)
     plan = ctx.plan
@@ -67,7 +67,7 @@ def list_reports(
 ) -> None:
     """应报进展：截至某日每个长期步骤、每个单位、每个周期的报送情况 / the progress reports owed and their status."""
     from db.progress import list_owed
-    from db.records import Refusal
+    from db.refusals import Refusal
 
     ctx = Context(plan_file)
     plan = ctx.plan

@@ -26,6 +26,7 @@ from core.progress import Owed, check_report, owed_reports
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db import repo
+from db.engine import read_session
 from db.evidence import Upload
 from db.models import RecordFile, utcnow
 from db.progress_rows import write_report
@@ -61,7 +62,7 @@ def report_progress(sessions: sessionmaker[Session], plan: Plan, calendar: Workd
                     request: ProgressRequest, now: Callable[[], datetime] = utcnow) -> dict[str, Any]:
     """Record one progress report, or raise :class:`Refusal` having written nothing."""
     report = _report(plan, request, now())
-    with sessions() as session:  # the rules first, before any file is copied into the archive
+    with read_session(sessions) as session:  # the rules first, before any file is copied into the archive
         _refuse(plan, calendar, report, repo.load_all_events(session=session, plan=plan))
     stored = archive_or_refuse(home, request.files)
     with sessions.begin() as session:
@@ -83,7 +84,7 @@ def list_owed(sessions: sessionmaker[Session], plan: Plan, calendar: WorkdayCale
             chosen = parse_period_id(period)
         except PeriodError as exc:
             raise Refusal(INVALID, f"--period：{exc}", f"--period: unreadable period {period!r}") from exc
-    with sessions() as session:
+    with read_session(sessions) as session:
         facts = Facts(repo.load_all_events(session=session, plan=plan))
     return owed_reports(plan, calendar, facts.progress, as_of, done_days(plan, calendar, facts, as_of),
                         period=chosen, bureau=bureau)
