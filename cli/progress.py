@@ -10,8 +10,7 @@ from zoneinfo import ZoneInfo
 import typer
 from rich.table import Table
 
-from cli.board import parse_day, today
-from cli.common import fail, out
+from cli.common import fail, out, parse_day, today
 from cli.context import Context, actor, exit_refused
 from cli.facts import _parse_at
 from core.progress import STATUS_ZH
