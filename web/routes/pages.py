@@ -18,6 +18,7 @@ from core.status import Engine
 from web.auth import Who, current, exchange_link, set_session
 from web.portal import Portal, PortalError, portal_of, render
 from web.routes.common import FLASH, read_board
+from web.routes.progress import cards_context
 
 __all__ = ["router"]
 
@@ -55,7 +56,7 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
     from db.joint import contribution_rows, forwarded_extensions, joint_steps_led_by
     from db.portal import extension_rows, step_submissions
 
-    _, board = read_board(portal)
+    facts, board = read_board(portal)
     plan = portal.plan
     led = [sid for sid in joint_steps_led_by(plan, bureau) if board.steps[sid].status != "not_open"]
     with portal.reading() as session:
@@ -76,7 +77,8 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
                and plan.steps[item.step].completion == "lead" and not plan.steps[item.step].collected}
     return render(request, "bureau.html", who=who, inbox=inbox, flash=flash, submissions=submissions,
                   acting_for=bureau if who.is_office else None, extensions=requests[:10], joint=joint,
-                  forwarded=forwarded, helping=helping)
+                  forwarded=forwarded, helping=helping,
+                  **cards_context(portal, board, facts, bureau))
 
 
 def _joint_cards(portal: Portal, board: Any, led: list[str], contributions: dict[str, list[dict[str, Any]]]
