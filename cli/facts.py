@@ -193,6 +193,9 @@ def import_events(
                       markup=False)
         elif row.get("type") == "case":
             out.print(f"已导入 recorded: 案例 主题 {row['theme']}《{row['title']}》（{row['year']}）{again}", markup=False)
+        elif row.get("type") == "progress":
+            out.print(f"已导入 recorded: 进展 {row['step']} {row['bureau']} {row['period']}（第 {row['version']} 版）{again}",
+                      markup=False)
     _report(Outcome([r for r in outcome.created if "type" not in r], [r for r in outcome.existing if "type" not in r]),
             as_json, "导入")
 

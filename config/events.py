@@ -22,6 +22,8 @@ on (the office's, with a reason). ``deliverable`` (one id) or
 获得 and 建立实施 rows) and ``case`` a typical case under a theme (附件2; ``year`` defaults to ``at``'s
 year; ``text`` and ``files`` optional): they close the collecting steps (``indicators.<year>``,
 ``cases.<theme>.<year>``) as ``indicator record`` and ``case add`` do, under the same rules.
+``progress`` is a progress report (进展报送) on a long step: ``text`` (20-5,000 characters), ``period``
+(``2026q4``; by default the plan's period of ``at``), ``percent``, ``problems``, ``next`` and ``files`` optional.
 An empty file, or ``events:`` with nothing under it, is an empty history.
 """
 
@@ -39,11 +41,18 @@ from config.errors import FileProblem, InvalidFile, problem
 from config.safe_yaml import UnsafeInput, read_text
 from config.yamlpos import Located, YamlSyntaxError, load_located
 from core.collect import Case, Contribution, Value, collected_events, contribution_problems
-from core.events import SHANGHAI, Ack, CheckIn, EventProblem, Extension, Fact, Review, check_fact
+from core.events import SHANGHAI, Ack, CheckIn, EventProblem, Extension, Fact, ProgressReport, Review, check_fact
 from core.indicators import parse_flag
+from core.periods import period_of
 from core.plan import Plan
+from core.progress import check_report
+from core.workdays import WorkdayCalendar
 
 __all__ = ["EventRow", "load_event_rows", "load_events", "parse_moment"]
+
+# A progress report's period must lie within its step: China's statutory calendar decides the due days
+# (the office's override file only moves make-up days, which the import checks again with its own).
+_CALENDAR = WorkdayCalendar()
 
 
 class _Row(BaseModel):
@@ -126,8 +135,23 @@ class _CaseRow(BaseModel):
     files: tuple[str, ...] = Field((), description="Pictures and documents (archived on import).")
 
 
-_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ValueRow | _CaseRow
-_TAGS = ("checkin", "review", "ack", "extension", "value", "case")
+class _ProgressRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["progress"]
+    step: str = Field(description="The long step reported on, e.g. build.pathways.")
+    by: str = Field(description="The reporting bureau (an owner of the step).")
+    at: datetime | date | str = Field(description="When it was reported: a date, or a date-time (Asia/Shanghai).")
+    period: str | None = Field(None, description="The period, e.g. 2026q4; by default the plan's period of at.")
+    text: str = Field(description="工作进展, 20 to 5,000 characters.")
+    percent: int | None = Field(None, description="完成进度, 0-100.")
+    problems: str = Field("", description="存在问题.")
+    next: str = Field("", description="下步打算.")
+    files: tuple[str, ...] = Field((), description="Files (archived on import).")
+
+
+_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ValueRow | _CaseRow | _ProgressRow
+_TAGS = ("checkin", "review", "ack", "extension", "value", "case", "progress")
 
 
 def _no_events(value: Any) -> Any:
@@ -218,14 +242,19 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
             found = [event]
         elif isinstance(event, Value | Case):
             found = contribution_problems(plan, event, today)
+        elif isinstance(event, ProgressReport):
+            # every rule but "the step is done", which the history decides (checked again on import)
+            found = check_report(plan, _CALENDAR, event, {})
         else:
             found = check_fact(plan, event)
         for p in found:
-            pos = located.position(("events", i, p.field if p.field != "deliverable" else _deliverable_key(row)))
+            key = {"deliverable": _deliverable_key(row), "next_steps": "next"}.get(p.field, p.field)
+            pos = located.position(("events", i, key))
             problems.append(problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
         if isinstance(event, EventProblem):
             continue
-        files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow | _ValueRow | _CaseRow) else ()
+        files = tuple(base / f for f in row.files) if isinstance(row, _CheckInRow | _ValueRow | _CaseRow | _ProgressRow) \
+            else ()
         events.append(EventRow(event, located.position(("events", i)).line, files))
     if problems:
         raise InvalidFile(problems)
@@ -266,7 +295,13 @@ def _contribution(row: _ValueRow | _CaseRow, at: datetime, plan: Plan) -> Contri
     return Value(row.indicator, row.year, number, row.by, at, row.unit, row.source)
 
 
-def _event(row: _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow, at: datetime, plan: Plan) -> Fact:
+def _event(row: _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ProgressRow, at: datetime, plan: Plan) -> Fact:
+    if isinstance(row, _ProgressRow):
+        period = row.period
+        if period is None and plan.progress is not None:
+            period = period_of(at.astimezone(SHANGHAI).date(), plan.progress.every).id
+        return ProgressReport(row.step, row.by, at, period or "", row.text.strip(), row.percent, row.problems.strip(),
+                              row.next.strip())
     if isinstance(row, _AckRow):
         return Ack(row.step, row.by, at, row.on_behalf_of)
     if isinstance(row, _ExtensionRow):
@@ -286,8 +321,8 @@ def _event(row: _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow, at: datetime
 _SHAPE_ZH = {
     "missing": "缺少必填字段",
     "extra_forbidden": "未知字段",
-    "union_tag_invalid": "type 只能是 checkin、review、ack、extension、value 或 case",
-    "union_tag_not_found": "缺少 type（checkin、review、ack、extension、value 或 case）",
+    "union_tag_invalid": "type 只能是 checkin、review、ack、extension、value、case 或 progress",
+    "union_tag_not_found": "缺少 type（checkin、review、ack、extension、value、case 或 progress）",
     "literal_error": "取值不在允许范围内",
     "date_from_datetime_parsing": "不是有效日期",
     "date_parsing": "不是有效日期",

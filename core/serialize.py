@@ -17,6 +17,7 @@ ACTION_ZH = {
     "plan_load": "载入计划", "indicator_value": "指标数值", "case_add": "典型案例", "project_add": "新增项目",
     "project_update": "更新项目", "ack": "签收", "extension_request": "延期申请", "extension_approved": "同意延期",
     "extension_denied": "不同意延期", "link_revoke": "收回链接", "contribution": "报送配合材料",
+    "progress_report": "进展报送",
 }
 
 

@@ -565,7 +565,7 @@ class Recorder:
         if problems:
             code = FORBIDDEN if any(p.kind == "forbidden" for p in problems) else INVALID
             raise Refusal(code, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems))
-        after = write_report(session, self.plan, self.actor, event, stored)
+        after = {"type": "progress", **write_report(session, self.plan, self.actor, event, stored)}
         if after.pop("existing", False):
             return Outcome(existing=[after])
         facts.append(event)
