@@ -29,6 +29,7 @@ import typer
 from cli.common import fail, load_plan_or_exit, out
 from cli.context import Context
 from core.plan import Phase, Plan, Step
+from core.workdays import WorkdayCalendar
 
 __all__ = ["adopt", "history_template", "suggested_moments"]
 
@@ -44,7 +45,7 @@ _HEADER = """\
 #      改动时保持先后：一个步骤的报送不能早于它等待的步骤完成（需审核的，审核通过）。
 #   2. by 是牵头单位：实际由其他单位报送的，改为该单位 id（每行上方的注释列出了全部责任单位）。
 #   3. 没有发生的事项（未报送的成果、未召开的会议、未收集的数值或案例）整行删除：看板将显示为逾期。
-#   4. value: null（指标数值）和 title: null（案例标题）必须填写，否则导入被拒绝并指出所在行。
+#   4. value: null（指标数值）、title: null（案例标题）和 text: null（工作进展）必须填写，否则导入被拒绝并指出所在行。
 #   5. 需审核的成果另有一行 type: review（decision: accept）；曾被退回的，改为 decision: return 并写 reason，
 #      再加一行重新报送的 checkin。审核日期不能早于报送日期。
 #   6. 填好后导入（全部成功或全部不写入）：liangshan import {out}
@@ -168,17 +169,38 @@ def _group_rows(plan: Plan, group: Phase, due: Mapping[str, date], as_of: date, 
     return lines
 
 
-def history_template(plan: Plan, due: Mapping[str, date], as_of: date, out_name: str) -> tuple[str, dict[str, int]]:
+def _progress_rows(plan: Plan, calendar: WorkdayCalendar, as_of: date) -> list[str]:
+    """A row per progress report (进展报送) due before ``as_of``: by its bureau, at its due day, text to fill in."""
+    from core.progress import owed_reports
+
+    owed = [o for o in owed_reports(plan, calendar, (), as_of, {}) if o.due < as_of]
+    if not owed:
+        return []
+    lines = ["", "  # ===== 进展报送（progress）=====",
+             "  # 每行是一份应报的工作进展：填写 text（至少20字），未报送的整行删除（将显示为逾期未报）。"]
+    for o in owed:
+        lines.append(f"  # {o.step} {plan.steps[o.step].title}：{o.period.words}工作进展，截止 {o.due}；"
+                     f"{plan.bureau_name(o.bureau)}")
+        lines.append("  - " + _flow({"type": "progress", "step": o.step, "by": o.bureau, "period": o.period.id,
+                                      "at": o.due, "text": None}) + "  # ← 填写进展 / fill in the text")
+    return lines
+
+
+def history_template(plan: Plan, due: Mapping[str, date], as_of: date, out_name: str,
+                     calendar: WorkdayCalendar | None = None) -> tuple[str, dict[str, int]]:
     """The events file to fill in for a plan adopted on ``as_of``, and how many rows of each type it has.
 
     ``due`` is each step's due day as the engine reckons it (rolled to a working day); a step is listed
-    when that day is before ``as_of``.
+    when that day is before ``as_of``. With ``calendar``, the plan's progress reports due before
+    ``as_of`` are listed too, one row each.
     """
     first_year = min(p.window.start.year for p in plan.phases)
     body: list[str] = []
     moments = suggested_moments(plan, due, as_of)
     for group in plan.groups:
         body += _group_rows(plan, group, due, as_of, first_year, moments)
+    if calendar is not None:
+        body += _progress_rows(plan, calendar, as_of)
     counts: dict[str, int] = {}
     for line in body:
         if line.startswith("  - {type: "):
@@ -223,12 +245,12 @@ def adopt(
     if not out_file.parent.is_dir():
         fail(f"目录 {out_file.parent} 不存在 / the folder {out_file.parent} does not exist")
     engine = Engine(plan, Context(plan_file).calendar)
-    text, counts = history_template(plan, engine.due, day, out_file.name)
+    text, counts = history_template(plan, engine.due, day, out_file.name, engine.calendar)
     try:
         _write_atomically(out_file, text)
     except OSError as exc:
         fail(f"无法写入 {out_file}：{exc.strerror} / cannot write {out_file}")
-    zh = {"checkin": "报送", "review": "审核", "value": "指标数值", "case": "案例"}
+    zh = {"checkin": "报送", "review": "审核", "value": "指标数值", "case": "案例", "progress": "进展报送"}
     summary = "，".join(f"{zh.get(k, k)} {n} 行" for k, n in counts.items()) or "没有到期事项"
     out.print(f"已写出 wrote {out_file}：{summary}", markup=False)
     out.print(f"下一步 next: 1) 按文件开头的说明核实日期、单位和数值，删除没有发生的行；2) liangshan import {out_file}；",

@@ -109,6 +109,9 @@ def _fill(template: str) -> str:
         elif row["type"] == "review":
             found = reviews.get(row["step"])
             fill = {"at": found["at"], "decision": found["decision"]} if found else None
+        elif row["type"] == "progress":
+            found = None  # the example history has no progress reports: the rows are deleted
+            fill = None
         elif row["type"] == "value":
             found = by_value.get((row["indicator"], row["year"]))
             fill = {"value": found["value"], "by": found["by"], "at": found["at"]} if found else None
@@ -154,6 +157,11 @@ def test_adopt_template_filled_and_imported_matches_the_example_board(database: 
     assert sum(r["type"] == "value" and r["value"] is None for r in rows) == 60  # baseline 2023, 2024, 2025
     assert {(r["theme"], r["title"]) for r in rows if r["type"] == "case"} >= {("8", None)}
     assert len([r for r in rows if r["type"] == "case"]) == 24  # 8 themes x 2024-2026
+    progress = [r for r in rows if r["type"] == "progress"]
+    assert len(progress) == 13 * 8  # build.pathways' 13 bureaus x 2024q4..2026q3 (2026q4 is due 12-17)
+    assert {(r["period"], r["at"]) for r in progress if r["by"] == "ndrc"} >= {("2024q4", date(2024, 12, 17))}
+    assert all(r["text"] is None and r["step"] == "build.pathways" for r in progress)
+    assert "进展报送 104 行" in wrote.stdout
 
     refused = runner.invoke(app, ["adopt", "--as-of", str(DAY), "--out", str(template), *with_plan], env=env)
     assert refused.exit_code == 2 and "--force" in refused.output
@@ -195,7 +203,8 @@ def test_adopt_refuses_a_day_outside_the_plan(as_of: str, tmp_path: Path) -> Non
 def _fill_placeholders(template: str) -> str:
     """The template with only its placeholders filled (every suggested day and bureau kept): an office
     whose plan ran on time."""
-    return template.replace("value: null", "value: 1").replace("title: null", "title: 示范案例")
+    return (template.replace("value: null", "value: 1").replace("title: null", "title: 示范案例")
+            .replace("text: null", "text: 本季度按计划推进转化路径探索，形成了阶段性工作成果。"))
 
 
 def test_template_with_every_suggested_day_kept_imports_and_every_past_step_is_done_on_time(
@@ -226,3 +235,20 @@ def test_template_with_every_suggested_day_kept_imports_and_every_past_step_is_d
     past = {sid for sid in plan.steps if due[sid] < DAY}
     assert {"draft.compile", "draft.publish", "apply.materials", "indicators.2025", "cases.8.2026"} <= past
     assert {sid: imported[sid] for sid in past} == {sid: ("done", str(due[sid])) for sid in past}
+
+
+def test_a_filled_progress_row_is_imported(database: Database, tmp_path: Path) -> None:
+    """One progress row of the template, filled with its text, imports as a report received on its day."""
+    _, plan_path = _tracked_plan(database, tmp_path)
+    env, with_plan = database.env(), ["--plan", str(plan_path)]
+    template = tmp_path / "history.yaml"
+    assert runner.invoke(app, ["adopt", "--as-of", str(DAY), "--out", str(template), *with_plan], env=env).exit_code == 0
+    line = next(x for x in template.read_text(encoding="utf-8").splitlines()
+                if x.startswith("  - {type: progress") and "by: ndrc" in x and "2024q4" in x)
+    filled = tmp_path / "filled.yaml"
+    text = "text: 已完成转化路径调研并形成工作思路和项目清单初稿"
+    filled.write_text("events:\n" + line.split("  #")[0].replace("text: null", text) + "\n", encoding="utf-8")
+    _import(database, plan_path, filled)
+    rows = json.loads(runner.invoke(app, ["progress", "list", "--period", "2024q4", "--by", "ndrc", "--as-of",
+                                          str(DAY), "--json", *with_plan], env=env).stdout)
+    assert [(r["bureau"], r["status"]) for r in rows] == [("ndrc", "received")]
