@@ -9,6 +9,7 @@ is the week of the year: 第N期, the same however often it is written that week
 from __future__ import annotations
 
 import calendar
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from core.documents import DocumentFacts
@@ -16,18 +17,20 @@ from core.meeting import overdue_steps, owners_zh
 from core.outline import Block, Masthead, Outline, Para, Table, day_zh, numbered
 from core.performance import BureauScore, bureau_performance, shared_ranks
 from core.plan import Plan
+from core.progress_docs import progress_rates
 from core.reports import progress
 from core.rows import due_zh, overdue_table
 from core.serialize import STATUS_ZH
 from core.status import Board, StepStatus
 
-__all__ = ["GROUP_OVERDUE_FROM", "RANKING_HEADER", "circular_outline", "due_soon", "issue_number", "issuer", "next_month",
-           "ranking_rows", "soon_until", "step_totals"]
+__all__ = ["GROUP_OVERDUE_FROM", "PROGRESS_COLUMN", "RANKING_HEADER", "circular_outline", "due_soon", "issue_number",
+           "issuer", "next_month", "ranking_rows", "soon_until", "step_totals"]
 
 # With more overdue items than this, the list is grouped by lead bureau, each with its count.
 GROUP_OVERDUE_FROM = 10
 
 RANKING_HEADER = ("名次", "单位", "应完成", "按期完成", "逾期完成", "当前逾期", "按期完成率", "平均逾期工作日")
+PROGRESS_COLUMN = "进展按时报送率"
 
 
 def next_month(day: date) -> tuple[int, int]:
@@ -57,11 +60,14 @@ def issue_number(day: date) -> int:
     return (day - first_monday).days // 7 + 1
 
 
-def ranking_rows(scores: list[BureauScore]) -> tuple[tuple[str, ...], ...]:
-    """One row per bureau under RANKING_HEADER; a bureau with nothing owed yet has no rank nor rate (—)."""
+def ranking_rows(scores: list[BureauScore], progress: Mapping[str, str] | None = None) -> tuple[tuple[str, ...], ...]:
+    """One row per bureau under RANKING_HEADER; a bureau with nothing owed yet has no rank nor rate (—).
+
+    With ``progress`` (bureau -> its 按时报送率 of progress reports), a last column under PROGRESS_COLUMN.
+    """
     return tuple((rank, s.name, str(s.owed), str(s.on_time), str(s.late), str(s.overdue),
                   "—" if s.on_time_rate is None else f"{100 * s.on_time_rate:.1f}%",
-                  f"{s.avg_late_workdays:.1f}")
+                  f"{s.avg_late_workdays:.1f}", *(() if progress is None else (progress.get(s.bureau, "—"),)))
                  for rank, s in zip(shared_ranks(scores), scores, strict=True))
 
 
@@ -74,8 +80,8 @@ def circular_outline(doc: DocumentFacts) -> Outline:
                Para("各单位按“按期完成率”由高到低排列，完成率相同的按平均逾期工作日由少到多排列，两项都相同的并列同一名次；"
                     "尚无应完成工作的单位不排名次。应完成指截止日期（含经同意延期后的截止日期）"
                     "已到的工作，按期完成指在截止日期当天或之前完成，当前逾期指已过截止日期仍未完成；一项工作有多个责任单位的，"
-                    "分别计入各单位。"),
-               Table(RANKING_HEADER, ranking_rows(scores), (1.7, 3.7, 1.5, 1.7, 1.7, 1.7, 1.9, 1.7))]
+                    "分别计入各单位。进展按时报送率指截止日期已到的工作进展中按时报送的比例（无须报送进展的单位为—）。"),
+               _ranking_table(doc, scores)]
     blocks.append(numbered(2, "逾期事项"))
     blocks += _overdue_blocks(doc)
     blocks += _soon_blocks(doc)
@@ -129,6 +135,14 @@ def _soon_blocks(doc: DocumentFacts) -> list[Block]:
     return [*blocks, Para(f"{span}共有{len(soon)}项工作到期（本月{this_month}项、下月{len(soon) - this_month}项），"
                           "请责任单位提前谋划、按期报送。"),
             Table(("截止日期", "事项", "责任单位", "当前状态"), rows, (4.0, 4.8, 4.6, 2.2))]
+
+
+def _ranking_table(doc: DocumentFacts, scores: list[BureauScore]) -> Table:
+    """The ranking; with the plan's progress reports, their 按时报送率 beside the steps' (core.progress_docs)."""
+    if doc.plan.progress is None:
+        return Table(RANKING_HEADER, ranking_rows(scores), (1.7, 3.7, 1.5, 1.7, 1.7, 1.7, 1.9, 1.7))
+    return Table((*RANKING_HEADER, PROGRESS_COLUMN), ranking_rows(scores, progress_rates(doc)),
+                 (1.5, 3.3, 1.3, 1.5, 1.5, 1.5, 1.7, 1.6, 1.7))
 
 
 def _opening(doc: DocumentFacts, scores: list[BureauScore]) -> str:

@@ -13,10 +13,12 @@ from datetime import date
 from typing import Any, Literal
 
 from core.documents import DocumentFacts
-from core.events import CheckIn
+from core.events import SHANGHAI, CheckIn
 from core.indicators import judge
 from core.performance import bureau_performance, shared_ranks
 from core.plan import Indicator, Phase, Plan
+from core.progress import STATUS_ZH as PROGRESS_STATUS_ZH
+from core.progress_docs import doc_owed
 from core.projects import PROJECT_STATUS_ZH
 from core.reports import step_marks
 from core.serialize import STATUS_ZH
@@ -37,13 +39,14 @@ __all__ = [
     "indicator_years",
     "ledger_sheets",
     "performance_sheet",
+    "progress_sheet",
     "project_sheet",
     "step_sheet",
     "workbook_title",
 ]
 
 Cell = str | int | float | date | None
-SheetKind = Literal["steps", "indicators", "cases", "projects", "performance"]
+SheetKind = Literal["steps", "indicators", "cases", "projects", "performance", "progress"]
 
 LIGHT_COLUMN = "灯"
 LIGHT_ZH = {"green": "绿灯", "yellow": "黄灯", "red": "红灯", "grey": "灰灯"}
@@ -51,6 +54,8 @@ STEP_COLUMNS = ("序号", "阶段", "步骤", "牵头单位", "配合单位", "�
                 "完成日期", "逾期工作日", "成果报送情况", "备注")
 CASE_COLUMNS = ("序号", "主题", "年度", "报送单位", "案例标题", "案例简介", "附件")
 PROJECT_COLUMNS = ("序号", "项目编号", "项目名称", "责任单位", "年度", "计划投资（万元）", "实际投资（万元）", "资金来源", "状态")
+PROGRESS_COLUMNS = ("序号", "周期", "步骤", "单位", "截止日期", "状态", "报送时间", "完成进度", "工作进展", "存在问题",
+                    "下步打算")
 PERFORMANCE_COLUMNS = ("名次", "单位", "应完成", "按期完成", "逾期完成", "逾期未完成", "按期完成率", "平均逾期工作日",
                        "报送配合材料的步骤")
 _VERDICT_ZH = {"met": "达标", "not_met": "未达标", "no_data": "无数据"}
@@ -68,8 +73,9 @@ class Sheet:
 
 def ledger_sheets(doc: DocumentFacts) -> tuple[Sheet, ...]:
     """Every sheet of the 台账, in the order the workbook shows them."""
+    progress = (progress_sheet(doc),) if doc.plan.progress is not None else ()
     return (*(step_sheet(doc, group) for group in doc.plan.groups), indicator_sheet(doc), case_sheet(doc),
-            project_sheet(doc), performance_sheet(doc))
+            project_sheet(doc), *progress, performance_sheet(doc))
 
 
 def step_sheet(doc: DocumentFacts, group: Phase) -> Sheet:
@@ -216,6 +222,19 @@ def performance_sheet(doc: DocumentFacts) -> Sheet:
                   round(s.avg_late_workdays, 1), s.contributions)
                  for rank, s in zip(shared_ranks(scores), scores, strict=True))
     return Sheet("单位考评", "performance", PERFORMANCE_COLUMNS, rows)
+
+
+def progress_sheet(doc: DocumentFacts) -> Sheet:
+    """The 台账's 进展 sheet: every owed report up to the day, with its status and latest version."""
+    plan = doc.plan
+    rows: list[tuple[Cell, ...]] = []
+    for n, o in enumerate(doc_owed(doc), start=1):
+        r = o.latest
+        received = o.received_at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if o.received_at else ""
+        rows.append((n, o.period.words, plan.steps[o.step].title, plan.bureau_name(o.bureau), o.due,
+                     PROGRESS_STATUS_ZH[o.status], received, None if r is None or r.percent is None else r.percent,
+                     r.text if r else "", r.problems if r else "", r.next_steps if r else ""))
+    return Sheet("进展报送", "progress", PROGRESS_COLUMNS, tuple(rows))
 
 
 def workbook_title(plan: Plan) -> str:

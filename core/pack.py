@@ -12,6 +12,7 @@ from collections import Counter
 from core.documents import DocumentFacts
 from core.meeting import LOOK_AHEAD_DAYS, latest_verdicts, overdue_steps, owners_zh, upcoming_steps, values_owed
 from core.outline import LIGHT_ZH, Block, Figure, Outline, Para, Table, day_zh, numbered
+from core.progress_docs import pack_blocks
 from core.projects import investment, investment_by_year, money
 from core.rows import case_table, overdue_table, verdict_table
 from core.serialize import STATUS_ZH
@@ -32,6 +33,7 @@ def pack_outline(doc: DocumentFacts, meeting: str) -> Outline:
     blocks += _verdicts(doc)
     blocks += _cases(doc)
     blocks += _projects(doc)
+    blocks += pack_blocks(doc, 8)
     return Outline(f"{step.title}材料", tuple(blocks), doc.as_of, f"（截至{day_zh(doc.as_of)}）")
 
 

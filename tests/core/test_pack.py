@@ -30,7 +30,8 @@ def fixture_outline(doc: DocumentFacts) -> Outline:
 def test_sections_as_in_the_markdown_pack(outline: Outline) -> None:
     assert outline.title == "2025年第一季度调度会议材料"
     assert outline.headings() == ["一、总体进展", "二、逾期事项", "三、45天内到期事项", "四、尚未报送的指标数值",
-                                  "五、指标达标情况（2024年）", "六、典型案例（2025年）", "七、项目库（2025年）"]
+                                  "五、指标达标情况（2024年）", "六、典型案例（2025年）", "七、项目库（2025年）",
+                                  "八、各单位工作进展（2025年第一季度）", "九、需协调解决的问题"]
 
 
 def test_every_section_has_a_real_table(outline: Outline) -> None:

@@ -91,7 +91,7 @@ def cell(ws: Worksheet, row: int, header: str) -> Any:
 
 
 def test_a_sheet_per_phase_and_track_then_the_annexes(book: Workbook, doc: DocumentFacts) -> None:
-    assert book.sheetnames == [*(g.title for g in doc.plan.groups), "指标", "典型案例", "项目库", "单位考评"]
+    assert book.sheetnames == [*(g.title for g in doc.plan.groups), "指标", "典型案例", "项目库", "进展报送", "单位考评"]
     assert book.sheetnames[:5] == ["动员部署阶段", "实施方案编制阶段", "组织申报阶段", "建设实施阶段", "评估总结阶段"]
     assert book.properties.title == f"《{doc.plan.title}》台账"
     assert book.properties.creator == "liangshan"
@@ -190,7 +190,7 @@ def test_performance_sheet_ranks_as_core_says(book: Workbook, doc: DocumentFacts
     assert ws["G2"].number_format == "0.0%"
 
 
-@pytest.mark.parametrize("sheet", ["动员部署阶段", "典型案例征集", "指标", "典型案例", "项目库", "单位考评"])
+@pytest.mark.parametrize("sheet", ["动员部署阶段", "典型案例征集", "指标", "典型案例", "项目库", "进展报送", "单位考评"])
 def test_screen_and_print_setup(book: Workbook, sheet: str) -> None:
     ws = book[sheet]
     assert ws.freeze_panes == "A2"
