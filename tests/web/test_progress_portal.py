@@ -85,3 +85,14 @@ def test_the_office_reports_for_a_bureau(site: Site) -> None:
     assert posted.status_code == 303
     with site.database.sessions() as s:
         assert s.scalars(select(ProgressReportRow.bureau)).all() == ["ndrc"]
+
+
+def test_the_offices_bureau_view_shows_reporting_red(site: Site) -> None:
+    """On 12-02 every bureau of build.pathways has missed 2024q4..2026q3 (nothing recorded): its card on the
+    office's page is red, with the count and the rate."""
+    client = site.login("office")
+    page = client.get("/")
+    assert page.status_code == 200
+    start = page.text.index("区发改委</a>")
+    card = page.text[page.text.rindex("<article", 0, start):page.text.index("</article>", start)]
+    assert "light-red" in card and "逾期未报 8 份" in card and "按时报送率 0%" in card

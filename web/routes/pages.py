@@ -18,7 +18,7 @@ from core.status import Engine
 from web.auth import Who, current, exchange_link, set_session
 from web.portal import Portal, PortalError, portal_of, render
 from web.routes.common import FLASH, read_board
-from web.routes.progress import cards_context
+from web.routes.progress import bureau_reporting, cards_context
 
 __all__ = ["router"]
 
@@ -127,7 +127,8 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
     return render(request, "office.html", who=who, flash=flash, board=board, queue=queue, pending=pending,
                   previews=previews, links=links, bureaus=bureaus, recent=recent, cases=cases, own=own, today=today,
                   contributions=sorted(((sid, r) for sid, rows in joint.items() for r in rows),
-                                       key=lambda x: x[1]["at"], reverse=True)[:RECENT])
+                                       key=lambda x: x[1]["at"], reverse=True)[:RECENT],
+                  reporting=bureau_reporting(portal, board, facts))
 
 
 def _day(value: date | str) -> date:

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from core.events import Facts
 from core.plan import Plan
-from core.progress import MAX_TEXT, STATUS_ZH, Owed, owed_reports
+from core.progress import MAX_TEXT, STATUS_ZH, Owed, on_time_rate, owed_reports
 from core.status import Board
 from core.workdays import WorkdayCalendar
 from web.auth import check_csrf, current
@@ -25,7 +25,7 @@ from web.portal import Portal, PortalError, portal_of
 from web.routes.common import acting_for, back, call
 from web.uploads import read_form
 
-__all__ = ["ProgressCard", "progress_cards", "router"]
+__all__ = ["ProgressCard", "bureau_reporting", "cards_context", "progress_cards", "router"]
 
 router = APIRouter()
 
@@ -102,6 +102,19 @@ def _percent(text: str) -> int | None:
     if not (text.isascii() and text.isdigit() and len(text) <= 3) or int(text) > 100:
         raise PortalError(400, "完成进度应为 0-100 的整数；未保存任何内容", "percent must be 0-100")
     return int(text)
+
+
+def bureau_reporting(portal: Portal, board: Board, facts: Facts) -> dict[str, dict[str, Any]]:
+    """Per bureau, for the office's bureau view: progress reports overdue now, and the on-time rate so far."""
+    if portal.plan.progress is None:
+        return {}
+    done_on = {sid: st.done_on for sid, st in board.steps.items()}
+    owed = owed_reports(portal.plan, portal.calendar, facts.progress, portal.today(), done_on)
+    out: dict[str, dict[str, Any]] = {}
+    for bureau, (on_time, due) in on_time_rate(owed).items():
+        overdue = sum(1 for o in owed if o.bureau == bureau and o.status == "overdue")
+        out[bureau] = {"overdue": overdue, "rate": f"{100 * on_time / due:.0f}%"}
+    return out
 
 
 def cards_context(portal: Portal, board: Board, facts: Facts, bureau: str) -> dict[str, Any]:
