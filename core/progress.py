@@ -41,6 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Literal
 
 from core.events import EventProblem, ProgressReport, check_fact
@@ -107,14 +108,19 @@ def report_due(rule: ProgressRule, period: ReportPeriod, calendar: WorkdayCalend
     return calendar.add_workdays(period.window.due, -rule.due_workdays_before_end)
 
 
-def _step_periods(rule: ProgressRule, step: Step, calendar: WorkdayCalendar) -> list[tuple[ReportPeriod, date]]:
-    """(period, due day) of every period whose due day lies within the step's window."""
+@lru_cache(maxsize=4096)
+def _step_periods(rule: ProgressRule, step: Step,
+                  calendar: WorkdayCalendar) -> tuple[tuple[ReportPeriod, date, date, str], ...]:
+    """(period, due day, first day, id) of every period whose due day lies within the step's window.
+
+    Asked for every step on every day of a replay; the answer depends on nothing else, so it is kept.
+    """
     out = []
     for period in periods_between(step.window.start, step.window.due, rule.every):
         due = report_due(rule, period, calendar)
         if step.window.start <= due <= step.window.due:
-            out.append((period, due))
-    return out
+            out.append((period, due, period.window.start, period.id))
+    return tuple(out)
 
 
 def owed_reports(plan: Plan, calendar: WorkdayCalendar, reports: Iterable[ProgressReport], as_of: date,
@@ -134,17 +140,17 @@ def owed_reports(plan: Plan, calendar: WorkdayCalendar, reports: Iterable[Progre
     out: list[Owed] = []
     for step in long_steps(plan):
         closed = done_on.get(step.id)
-        for p, due in _step_periods(rule, step, calendar):
-            if p.window.start > as_of or (period is not None and p != period):
+        for p, due, first, pid in _step_periods(rule, step, calendar):
+            if first > as_of or (period is not None and p != period):
                 continue
             if closed is not None and closed <= due:
                 continue
             for who in reporters(step):
                 if bureau is not None and who != bureau:
                     continue
-                versions = got.get((step.id, who, p.id), [])
+                versions = got.get((step.id, who, pid), [])
                 out.append(_owed(step.id, who, p, due, versions, as_of))
-    out.sort(key=lambda o: (o.period, o.due))
+    out.sort(key=lambda o: o.due)  # a period's due day orders periods of one kind
     return out
 
 
@@ -196,7 +202,7 @@ def check_report(plan: Plan, calendar: WorkdayCalendar, report: ProgressReport,
         problems.append(EventProblem(
             "period", f"本计划按{_KIND_WORDS[rule.every]}报送进展，“{report.period}”不是{_KIND_WORDS[rule.every]}",
             f"the plan's progress period is a {rule.every}, not {report.period!r}"))
-    elif period not in {p for p, _ in _step_periods(rule, step, calendar)}:
+    elif period not in {p[0] for p in _step_periods(rule, step, calendar)}:
         problems.append(EventProblem(
             "period", f"步骤“{step.id}”在{period.words}不需报送进展（时间窗口 {step.window}）",
             f"step {step.id} owes no report for {period.id}", "forbidden"))
