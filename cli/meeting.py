@@ -45,6 +45,13 @@ def pack(
         with ctx.sessions() as session:
             values = values_by_indicator(session=session, plan_id=plan.id)
     text = meeting_pack(plan, board, meeting, values, library_for(ctx, day.year, values))
+    if plan.progress is not None:
+        from core.documents import DocumentFacts
+        from core.progress_docs import pack_markdown
+
+        # 各单位工作进展 and 需协调解决的问题 follow the pack's own sections (一 to 七), as in the Word pack
+        doc = DocumentFacts(plan, engine, facts, day, board, values)
+        text += "\n" + "\n".join(pack_markdown(doc, 8)).rstrip() + "\n"
     if out_file is None:
         typer.echo(text, nl=False)
         return

@@ -17,11 +17,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core.documents import DocumentFacts
-from core.outline import Block, Para, Table, day_zh, numbered
+from core.outline import Block, Heading, Para, Table, day_zh, numbered
 from core.periods import period_of
 from core.progress import Owed, on_time_rate, owed_reports
 
-__all__ = ["doc_owed", "pack_blocks", "progress_rates"]
+__all__ = ["doc_owed", "pack_blocks", "pack_markdown", "progress_rates"]
 
 def doc_owed(doc: DocumentFacts) -> list[Owed]:
     """Every report owed as of the documents' day, with its status."""
@@ -72,10 +72,30 @@ def pack_blocks(doc: DocumentFacts, first: int) -> list[Block]:
     return blocks
 
 
+def pack_markdown(doc: DocumentFacts, first: int) -> list[str]:
+    """The same two sections as Markdown lines, for ``liangshan meeting pack``."""
+    lines: list[str] = []
+    for block in pack_blocks(doc, first):
+        if isinstance(block, Heading):
+            lines += [f"## {block.text}", ""]
+        elif isinstance(block, Para):
+            lines += [block.text, ""]
+        elif isinstance(block, Table):
+            lines += ["| " + " | ".join(block.header) + " |", "|" + "---|" * len(block.header)]
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in block.rows]
+            lines.append("")
+    return lines
+
+
 def progress_rates(doc: DocumentFacts) -> Mapping[str, str]:
     """Per bureau id, its 按时报送率 of progress reports as the circular prints it ("—" when none is due)."""
     rates = on_time_rate(doc_owed(doc))
     return {b: f"{100 * on / due:.1f}%" for b, (on, due) in rates.items() if due}
+
+
+def _md_cell(text: str) -> str:
+    """A table cell's text that cannot break the Markdown table (a bar or a line break in a report)."""
+    return text.replace("|", "｜").replace("\n", " ")
 
 
 def _short(text: str, most: int = 120) -> str:

@@ -83,3 +83,16 @@ def test_list_refuses_an_unknown_period(database: Database) -> None:
     """progress list --period 2026x1: exit 2."""
     result = run(database, "progress", "list", "--period", "2026x1")
     assert result.exit_code == 2
+
+
+def test_meeting_pack_has_the_progress_sections(database: Database) -> None:
+    """`meeting pack` (Markdown) after ndrc's report: 各单位工作进展 with its row and 需协调解决的问题 with its problem."""
+    result = run(database, "progress", "report", "build.pathways", "--by", "ndrc", "--text", TEXT, "--percent", "40",
+                 "--problems", "资金缺口较大", "--at", "2026-11-20T10:00")
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    pack = run(database, "meeting", "pack", "meetings.2026q4", "--as-of", "2026-12-01")
+    assert pack.exit_code == 0, pack.output  # type: ignore[attr-defined]
+    text = pack.stdout  # type: ignore[attr-defined]
+    assert "## 八、各单位工作进展（2026年第四季度）" in text and "应报送工作进展13份，已报送1份" in text
+    assert "| 区发改委 | 加强转化路径探索 | 40% |" in text
+    assert "## 九、需协调解决的问题" in text and "资金缺口较大" in text.split("## 九、需协调解决的问题")[1]
