@@ -44,6 +44,7 @@ __all__ = [
     "ProjectRow",
     "RecordFile",
     "ReviewRow",
+    "TaskRow",
     "utcnow",
 ]
 
@@ -434,3 +435,32 @@ class ProgressReportRow(Base):
     recorded_by: Mapped[str] = mapped_column(String(100))
     # The same report again (step, bureau, period, moment, text): recorded once, even from two imports.
     idem_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class TaskRow(Base):
+    """交办事项: a meeting's 议定事项 or a leader's 批示, tracked as the step ``task.<number>`` (see core.tasks).
+
+    ``source`` is the meeting's step id, or 批示 with ``ref`` (the 文号); ``due_text`` keeps the words the
+    office wrote (2027年1月底) beside the date they mean. A withdrawn task keeps its row, with ``closed_*`` set.
+    """
+
+    __tablename__ = "tasks"
+    __table_args__ = (UniqueConstraint("plan_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    owners: Mapped[list[str]]
+    due: Mapped[date]
+    due_text: Mapped[str] = mapped_column(String(100), default="")
+    deliverable: Mapped[str] = mapped_column(String(200))
+    review: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(200))
+    ref: Mapped[str] = mapped_column(String(200), default="")
+    happened_at: Mapped[datetime]
+    recorded_at: Mapped[datetime] = mapped_column(default=utcnow)
+    recorded_by: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None]
+    closed_by: Mapped[str | None] = mapped_column(String(100))
+    close_reason: Mapped[str] = mapped_column(Text, default="")
