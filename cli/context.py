@@ -55,8 +55,36 @@ class Context:
         return get_settings()
 
     @cached_property
-    def plan(self) -> Plan:
+    def file_plan(self) -> Plan:
+        """The plan file as compiled, without the database's tasks (what ``init`` loads)."""
         return load_plan_or_exit(self.plan_file)
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The plan as the engine evaluates it: the plan file's steps and the database's open tasks (交办事项).
+
+        Before ``init``, or when the database cannot be reached, the plan file alone: a command that
+        needs the database says so itself.
+        """
+        plan = self.file_plan
+        if not self._schema_quietly_ready():
+            return plan
+        from db.tasks import with_tasks
+
+        with self.sessions() as session:
+            return with_tasks(session=session, plan=plan)
+
+    def _schema_quietly_ready(self) -> bool:
+        from sqlalchemy.exc import OperationalError
+
+        from db.schema import EXPECTED_REVISION, schema_revision
+
+        if self.url.startswith("sqlite") and not Path(self.url.split("///", 1)[1]).exists():
+            return False
+        try:
+            return schema_revision(self.engine) == EXPECTED_REVISION
+        except OperationalError:
+            return False
 
     @cached_property
     def calendar(self) -> WorkdayCalendar:

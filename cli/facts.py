@@ -41,7 +41,7 @@ def init(plan_file: PlanOpt = None) -> None:
     from db.records import Refusal
 
     ctx = Context(plan_file)
-    plans = [ctx.plan] if plan_file is not None else plans_to_load(ctx)
+    plans = [ctx.file_plan] if plan_file is not None else plans_to_load(ctx)
     before = migrate.current(ctx.engine)
     migrate.upgrade(ctx.engine)
     after = migrate.current(ctx.engine)

@@ -24,6 +24,7 @@ from cli import (
     progress,
     report,
     run,
+    tasks,
     web,
 )
 
@@ -52,6 +53,7 @@ app.add_typer(indicators.app, name="indicator")
 app.add_typer(library.case_app, name="case")
 app.add_typer(library.project_app, name="project")
 app.add_typer(meeting.app, name="meeting")
+app.add_typer(tasks.app, name="task")
 app.command("link")(portal.link)
 app.command("ack")(portal.ack)
 app.command("extend")(portal.extend)

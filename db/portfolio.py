@@ -13,6 +13,7 @@ from core.portfolio import portfolio_row
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from db.repo import load_all_events
+from db.tasks import with_tasks
 
 __all__ = ["portfolio_rows"]
 
@@ -21,6 +22,8 @@ def portfolio_rows(plans: list[Plan], calendar: WorkdayCalendar, day: date, sess
     """One row per plan, judged on ``day`` from the facts of ``session`` (None: a database not set up yet, no facts)."""
     rows = []
     for plan in plans:
+        if session is not None:
+            plan = with_tasks(session=session, plan=plan)
         facts = load_all_events(session=session, plan=plan) if session is not None else []
         rows.append(portfolio_row(plan, Engine(plan, calendar).board(Facts(facts), day)))
     return rows

@@ -36,7 +36,7 @@ from db.models import TaskRow, utcnow
 from db.records import FORBIDDEN, INVALID, Refusal
 
 __all__ = ["TaskRequest", "add_task", "build_task", "close_task", "day_of", "due_shown", "load_tasks", "task_dict",
-           "task_rows", "with_tasks", "write_close", "write_task"]
+           "task_rows", "tasks_stamp", "with_tasks", "write_close", "write_task"]
 
 _FUTURE_SLACK = timedelta(minutes=5)
 _REASON_MAX = 2000
@@ -75,6 +75,14 @@ def with_tasks(*, session: Session, plan: Plan) -> Plan:
     """The plan as the engine evaluates it: the plan file's steps and every open task (track 交办事项)."""
     tasks, closes = load_tasks(session=session, plan_id=plan.id)
     return merge_tasks(plan, tasks, [c.id for c in closes]) if tasks else plan
+
+
+def tasks_stamp(*, session: Session, plan_id: str) -> tuple[int, int, int]:
+    """A cheap fingerprint of the plan's tasks (how many, the newest, how many withdrawn): a long-running
+    portal merges them again only when it changes."""
+    found = session.execute(select(func.count(), func.max(TaskRow.number), func.count(TaskRow.closed_at))
+                            .where(TaskRow.plan_id == plan_id)).one()
+    return int(found[0] or 0), int(found[1] or 0), int(found[2] or 0)
 
 
 def task_dict(row: TaskRow) -> dict[str, Any]:

@@ -31,12 +31,15 @@ def make_recorder(actor: str, plan_id: str | None = None) -> Iterator[Any]:
     from config.settings import get_settings
     from db.engine import database_url, make_engine, make_sessionmaker
     from db.records import Recorder
+    from db.tasks import with_tasks
 
     settings = get_settings()
     engine = make_engine(database_url(settings))
     try:
-        yield Recorder(make_sessionmaker(engine), load_plan(choose_plan(plan_id, settings)), load_calendar(settings.holidays),
-                       Path(settings.home).resolve(), actor)
+        sessions = make_sessionmaker(engine)
+        with sessions() as session:  # a task (交办事项) takes a check-in or review like any step
+            plan = with_tasks(session=session, plan=load_plan(choose_plan(plan_id, settings)))
+        yield Recorder(sessions, plan, load_calendar(settings.holidays), Path(settings.home).resolve(), actor)
     finally:
         engine.dispose()
 

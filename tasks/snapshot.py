@@ -80,7 +80,10 @@ def snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
             from db.indicators import values_by_indicator
             from db.library import library_facts
 
+            from db.tasks import with_tasks
+
             with make_sessionmaker(engine)() as session:
+                plan = with_tasks(session=session, plan=plan)  # 交办事项 are steps of the run's graph too
                 events = load_all_events(session=session, plan=plan)
                 values = values_by_indicator(session=session, plan_id=plan.id)
                 library = library_summary(plan, as_of.year,

@@ -108,6 +108,8 @@ def populate(url: str, home: Path, tmp_path: Path) -> dict[str, str]:
     _ok(["progress", "report", "build.pathways", "--by", "ndrc", "--text", "本季度完成转化路径调研，形成工作思路和项目清单。",
          "--percent", "30", "--file", str(files / "photo.jpg"), "--at", "2026-11-23T10:00"], env)
     _ok(["extend", "build.pathways", "--to", "2029-06-30", "--reason", "测试延期"], env)
+    _ok(["task", "add", "--title", "测试交办事项", "--owners", "water,eco", "--due", "2026年12月底", "--meeting",
+         "meetings.2026q3", "--at", "2026-11-25"], env)
     _ok(["link", "eco"], env | {"LIANGSHAN_SECRET_KEY": "k" * 48, "LIANGSHAN_PORTAL_URL": "http://127.0.0.1:8700"})
     engine = make_engine(url)
     sessions = make_sessionmaker(engine)
