@@ -33,17 +33,17 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON.
 def load_context(plan_file: str | Path | None, events_file: Path | None, ctx: Context | None = None) -> tuple[Plan, Engine, Facts]:
     """The plan, an engine on China's calendar, and the facts (the events file, else the database)."""
     ctx = ctx or Context(plan_file)
-    plan = ctx.plan
     if events_file is not None:
         from config.errors import InvalidFile
-        from config.events import load_events  # pydantic: only when an events file is given
+        from config.events import load_events_and_plan  # pydantic: only when an events file is given
 
-        try:
-            events = load_events(events_file, plan)
+        try:  # the file's tasks (交办事项), not the database's, are steps of the plan it replays
+            plan, events = load_events_and_plan(events_file, ctx.file_plan)
         except InvalidFile as exc:
             print_problems(exc.problems)
             fail(f"输入文件有 {len(exc.errors)} 处错误，未做任何改动 / {len(exc.errors)} error(s) in the input")
     else:
+        plan = ctx.plan
         events = _database_events(ctx)
     return plan, Engine(plan, ctx.calendar), Facts(events)
 

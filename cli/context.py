@@ -147,11 +147,11 @@ class Context:
             return False  # do not create an empty file just to look
         return self._revision_or_exit() == EXPECTED_REVISION
 
-    def recorder(self) -> Recorder:
-        """The one path that records facts, on this plan and database."""
+    def recorder(self, plan: Plan | None = None) -> Recorder:
+        """The one path that records facts, on this plan (or ``plan``: it with an events file's tasks) and database."""
         from db.records import Recorder
 
-        plan = self.plan  # an unknown --plan is bad input, whatever the database
+        plan = plan or self.plan  # an unknown --plan is bad input, whatever the database
         self.require_schema()
         return Recorder(self.sessions, plan, self.calendar, self.home, actor())
 

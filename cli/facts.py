@@ -169,7 +169,7 @@ def import_events(
     from zoneinfo import ZoneInfo
 
     from config.errors import InvalidFile
-    from config.events import load_event_rows
+    from config.events import events_plan, load_event_rows
     from db.records import ImportItem, Outcome, Refusal
 
     ctx = Context(plan_file)
@@ -180,7 +180,8 @@ def import_events(
         print_problems(exc.problems)
         fail(f"事件文件有 {len(exc.errors)} 处错误，未导入任何内容 / nothing was imported")
     try:
-        outcome = ctx.recorder().import_events([ImportItem(r.event, r.files, r.line) for r in rows])
+        outcome = ctx.recorder(events_plan(ctx.plan, rows)).import_events(
+            [ImportItem(r.event, r.files, r.line) for r in rows])
     except Refusal as exc:
         exit_refused(exc)
     if as_json:
@@ -191,6 +192,10 @@ def import_events(
         if row.get("type") == "value":
             out.print(f"已导入 recorded: 指标 {row['indicator']} {row['year']} 年 = {row['value']:g}{row['unit']}{again}",
                       markup=False)
+        elif row.get("type") == "task":
+            done = (f"撤销交办事项 {row['id']}：{row['close_reason']}" if row["closed"]
+                    else f"交办事项 {row['id']}《{row['title']}》")
+            out.print(f"已导入 recorded: {done}{again}", markup=False)
         elif row.get("type") == "case":
             out.print(f"已导入 recorded: 案例 主题 {row['theme']}《{row['title']}》（{row['year']}）{again}", markup=False)
         elif row.get("type") == "progress":
@@ -288,6 +293,11 @@ def _report(outcome: Any, as_json: bool, verb: str) -> None:
         version = f"（第 {row['version']} 版）" if "version" in row else ""
         if "decision" in row:
             version = "（审核通过）" if row["decision"] == "accept" else f"（退回：{row['reason']}）"
-        out.print(f"已{verb} recorded: {row['step_id']} / {row['deliverable_id']}{version}{extra}", markup=False)
+        out.print(f"已{verb} recorded: {row['step_id']} / {_what(row)}{version}{extra}", markup=False)
     for row in outcome.existing:
-        out.print(f"已有相同记录，未重复登记 already recorded: {row['step_id']} / {row['deliverable_id']}", markup=False)
+        out.print(f"已有相同记录，未重复登记 already recorded: {row['step_id']} / {_what(row)}", markup=False)
+
+
+def _what(row: dict[str, Any]) -> str:
+    """A check-in's or review's deliverable; an acknowledgement's (签收) or extension's bureau."""
+    return str(row.get("deliverable_id") or row.get("bureau", ""))

@@ -12,6 +12,8 @@ events:
   - {type: value, indicator: 2b, year: 2024, value: 87.5, by: eco, at: 2025-02-10, files: [2024年水质公报.pdf]}
   - {type: value, indicator: 8a, year: 2025, value: 是, by: eco, at: 2026-01-20}
   - {type: case, theme: 3, title: 秦岭生态保护修复, by: qinling, at: 2024-10-15, files: [案例.docx]}
+  - {type: task, id: task.1, title: 完善涝峪河道生态修复方案, owners: [water, eco], due: 2027年1月底,
+     meeting: meetings.2026q4, review: true, by: office, at: 2026-12-02}
 ```
 
 ``at`` is a date or a date-time; one without a zone is Asia/Shanghai. ``ack`` is 签收 (``on_behalf_of``
@@ -24,6 +26,9 @@ year; ``text`` and ``files`` optional): they close the collecting steps (``indic
 ``cases.<theme>.<year>``) as ``indicator record`` and ``case add`` do, under the same rules.
 ``progress`` is a progress report (进展报送) on a long step: ``text`` (20-5,000 characters), ``period``
 (``2026q4``; by default the plan's period of ``at``), ``percent``, ``problems``, ``next`` and ``files`` optional.
+``task`` is a 交办事项 (see core.tasks): its ``id`` (``task.<n>``) is the step its check-ins name; the source is
+``meeting`` (a step of the plan) or ``source: 批示`` with ``ref``; ``closed_at`` and ``close_reason`` say the
+office withdrew it. The file's tasks are steps for every other event of the file.
 An empty file, or ``events:`` with nothing under it, is an empty history.
 """
 
@@ -47,8 +52,9 @@ from core.periods import period_of
 from core.plan import Plan
 from core.progress import check_report
 from core.workdays import WorkdayCalendar
+from core.tasks import Task, TaskClose, make_task, merge_tasks, task_number, task_problems
 
-__all__ = ["EventRow", "load_event_rows", "load_events", "parse_moment"]
+__all__ = ["EventRow", "events_plan", "load_event_rows", "load_events", "load_events_and_plan", "parse_moment"]
 
 # A progress report's period must lie within its step: China's statutory calendar decides the due days
 # (the office's override file only moves make-up days, which the import checks again with its own).
@@ -150,8 +156,27 @@ class _ProgressRow(BaseModel):
     files: tuple[str, ...] = Field((), description="Files (archived on import).")
 
 
-_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ValueRow | _CaseRow | _ProgressRow
-_TAGS = ("checkin", "review", "ack", "extension", "value", "case", "progress")
+class _TaskRow(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: Literal["task"]
+    id: str = Field(description="The task's step id, task.<n>.")
+    title: str = Field(description="What is to be done.")
+    owners: tuple[str, ...] = Field(description="The bureaus, lead first.")
+    due: date | str = Field(description="A date, or the plan's period words (2027年1月底).")
+    at: datetime | date | str = Field(description="When it was decided: a date, or a date-time (Asia/Shanghai).")
+    by: str = Field("office", description="office: only the office assigns a task.")
+    meeting: str | None = Field(None, description="The meeting step that decided it, e.g. meetings.2026q4.")
+    source: str | None = Field(None, description="批示 for a leader's instruction (with ref).")
+    ref: str = Field("", description="The instruction's reference (文号).")
+    deliverable: str = Field("落实情况", description="The deliverable's title.")
+    review: bool = Field(False, description="Whether the office reviews the hand-in.")
+    closed_at: datetime | date | str | None = Field(None, description="When the office withdrew it.")
+    close_reason: str = Field("", description="Why it was withdrawn.")
+
+
+_AnyRow = _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ValueRow | _CaseRow | _ProgressRow | _TaskRow
+_TAGS = ("checkin", "review", "ack", "extension", "value", "case", "progress", "task")
 
 
 def _no_events(value: Any) -> Any:
@@ -186,7 +211,7 @@ def parse_moment(value: datetime | date | str) -> datetime:
 class EventRow:
     """An event as read from the file: the event (or value, or case), its line, and its evidence files (resolved paths)."""
 
-    event: Fact | Contribution
+    event: Fact | Contribution | Task | TaskClose
     line: int
     files: tuple[Path, ...]
 
@@ -194,9 +219,21 @@ class EventRow:
 def load_events(path: str | Path, plan: Plan) -> list[Fact]:
     """The facts of an events file, checked against the plan (see :func:`load_event_rows`): its
     check-ins, reviews, acknowledgements and extensions, and the check-ins its values and cases amount to."""
+    return load_events_and_plan(path, plan)[1]
+
+
+def events_plan(plan: Plan, rows: list[EventRow]) -> Plan:
+    """The plan with the file's open tasks (交办事项) as steps."""
+    tasks = [r.event for r in rows if isinstance(r.event, Task)]
+    return merge_tasks(plan, tasks, [r.event.id for r in rows if isinstance(r.event, TaskClose)]) if tasks else plan
+
+
+def load_events_and_plan(path: str | Path, plan: Plan) -> tuple[Plan, list[Fact]]:
+    """The plan with the file's tasks merged in, and the file's facts (see :func:`load_events`)."""
     rows = load_event_rows(path, plan)
-    facts = [row.event for row in rows if not isinstance(row.event, Value | Case)]
-    return [*facts, *collected_events(plan, [row.event for row in rows if isinstance(row.event, Value | Case)])]
+    plan = events_plan(plan, rows)
+    facts: list[Fact] = [row.event for row in rows if not isinstance(row.event, Value | Case | Task | TaskClose)]
+    return plan, [*facts, *collected_events(plan, [row.event for row in rows if isinstance(row.event, Value | Case)])]
 
 
 def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> list[EventRow]:
@@ -229,7 +266,10 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
     events: list[EventRow] = []
     problems: list[FileProblem] = []
     base = Path(path).resolve().parent
+    plan = _with_file_tasks(file, located, rows, plan, events, problems)
     for i, row in enumerate(rows):
+        if isinstance(row, _TaskRow):
+            continue
         try:
             at = parse_moment(row.at)
         except ValueError:
@@ -259,6 +299,48 @@ def load_event_rows(path: str | Path, plan: Plan, today: date | None = None) -> 
     if problems:
         raise InvalidFile(problems)
     return events
+
+
+def _with_file_tasks(file: str, located: Located, rows: tuple[_AnyRow, ...], plan: Plan, events: list[EventRow],
+                     problems: list[FileProblem]) -> Plan:
+    """Read the file's tasks first (every other event may name one) and return the plan with them as steps."""
+    tasks: list[Task] = []
+    closed: list[str] = []
+    for i, row in enumerate(rows):
+        if not isinstance(row, _TaskRow):
+            continue
+        found: list[EventProblem] = []
+        made: Task | EventProblem | None = None
+        number = task_number(row.id)
+        try:
+            at = parse_moment(row.at)
+            close_at = parse_moment(row.closed_at) if row.closed_at is not None else None
+        except ValueError:
+            found.append(EventProblem("at", f"“{row.at}”不是日期或时间", f"{row.at!r} is not a date or date-time"))
+        else:
+            if number is None or any(t.id == row.id for t in tasks):
+                found.append(EventProblem("id", f"交办事项编号“{row.id}”应为 task.<序号> 且不重复",
+                                          f"task id {row.id!r} must be task.<n>, once"))
+            made = make_task(number or 1, row.title, row.owners, row.due, at, meeting=row.meeting, source=row.source,
+                             ref=row.ref, deliverable=row.deliverable, review=row.review, by=row.by)
+            if isinstance(made, EventProblem):
+                found.append(made)
+            else:
+                found += task_problems(plan, made)
+                if close_at is not None and not row.close_reason.strip():
+                    found.append(EventProblem("close_reason", "撤销交办事项必须写明原因", "a withdrawal needs a reason"))
+        for p in found:
+            pos = located.position(("events", i, p.field if p.field in row.model_fields_set else "type"))
+            problems.append(_problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
+        if found or not isinstance(made, Task):
+            continue
+        line = located.position(("events", i)).line
+        tasks.append(made)
+        events.append(EventRow(made, line, ()))
+        if close_at is not None:
+            closed.append(made.id)
+            events.append(EventRow(TaskClose(made.id, close_at, row.close_reason.strip(), row.by), line, ()))
+    return merge_tasks(plan, tasks, closed) if tasks else plan
 
 
 def _deliverable_key(row: _AnyRow) -> str:
@@ -321,8 +403,8 @@ def _event(row: _CheckInRow | _ReviewRow | _AckRow | _ExtensionRow | _ProgressRo
 _SHAPE_ZH = {
     "missing": "缺少必填字段",
     "extra_forbidden": "未知字段",
-    "union_tag_invalid": "type 只能是 checkin、review、ack、extension、value、case 或 progress",
-    "union_tag_not_found": "缺少 type（checkin、review、ack、extension、value、case 或 progress）",
+    "union_tag_invalid": "type 只能是 checkin、review、ack、extension、value、case、progress 或 task",
+    "union_tag_not_found": "缺少 type（checkin、review、ack、extension、value、case、progress 或 task）",
     "literal_error": "取值不在允许范围内",
     "date_from_datetime_parsing": "不是有效日期",
     "date_parsing": "不是有效日期",

@@ -32,11 +32,11 @@ from types import MappingProxyType
 from typing import Literal
 
 from core.events import SHANGHAI, EventProblem
-from core.periods import Window, parse_window
+from core.periods import PeriodError, Window, parse_window
 from core.plan import Deliverable, Phase, Plan, Step
 
 __all__ = ["DELIVERABLE_ID", "DELIVERABLE_TITLE", "INSTRUCTION", "TRACK_ID", "TRACK_TITLE", "Task", "TaskClose",
-           "merge_tasks", "parse_due", "task_id", "task_number", "task_problems", "task_step"]
+           "make_task", "merge_tasks", "parse_due", "task_id", "task_number", "task_problems", "task_step"]
 
 TRACK_ID = "tasks"
 TRACK_TITLE = "交办事项"
@@ -117,6 +117,38 @@ def parse_due(text: str, default_year: int | None = None) -> date:
         return date.fromisoformat(cleaned)
     except ValueError:
         return parse_window(cleaned, default_year).due
+
+
+def make_task(number: int, title: str, owners: Iterable[str], due: str | date, at: datetime, *, meeting: str | None,
+              source: str | None, ref: str = "", deliverable: str = DELIVERABLE_TITLE, review: bool = False,
+              by: str = "office") -> Task | EventProblem:
+    """The task a form, a command or an events file states, or the first reason it cannot be one.
+
+    The source is a meeting (``meeting``) or a leader's instruction (``source`` 批示); the due is a date
+    or period words. The plan's rules are :func:`task_problems`'.
+    """
+    if by != "office":
+        return EventProblem("by", "只有领导小组办公室可以交办或撤销交办事项", "only the office assigns or withdraws a task",
+                            "forbidden")
+    if meeting is not None and source is not None:
+        return EventProblem("meeting", "--meeting 与 --source 只能给一个", "give --meeting or --source, not both")
+    if meeting is None and source is None:
+        return EventProblem("meeting", "请写明来源：--meeting 会议步骤，或 --source 批示 --ref 文号",
+                            "name the source: --meeting STEP, or --source 批示 --ref REF")
+    if source is not None and source not in (INSTRUCTION, "领导批示"):
+        return EventProblem("source", f"--source 只能是 批示（领导批示），不是“{source}”；会议请用 --meeting",
+                            "--source takes 批示; a meeting is --meeting")
+    day = at.astimezone(SHANGHAI).date()
+    due_text = due.strip() if isinstance(due, str) else ""
+    try:
+        when = parse_due(due, day.year) if isinstance(due, str) else due
+    except PeriodError as exc:
+        return EventProblem("due", f"完成时限“{due}”不是日期或计划的时间用语：{exc}",
+                            f"due {due!r} is neither a date nor period words")
+    if due_text == when.isoformat():
+        due_text = ""
+    return Task(task_id(max(number, 1)), title.strip(), tuple(o.strip() for o in owners if o.strip()), when, at,
+                meeting or INSTRUCTION, ref.strip(), deliverable.strip(), review, by, due_text)
 
 
 def task_step(task: Task) -> Step:

@@ -27,6 +27,7 @@ from core.joint import is_contribution
 from core.plan import Plan, Step
 from core.progress import check_report
 from core.status import Engine
+from core.tasks import Task, TaskClose, task_number, task_problems
 from core.workdays import WorkdayCalendar
 from db import repo
 from db.engine import read_session
@@ -107,7 +108,7 @@ class ExtensionDecision:
 class ImportItem:
     """One event (or indicator value, or typical case) of an events file, with its evidence files and its line."""
 
-    event: Fact | Contribution
+    event: Fact | Contribution | Task | TaskClose
     files: tuple[Path, ...] = ()
     line: int = 0
 
@@ -209,7 +210,9 @@ class Recorder:
         today = self.now().astimezone(SHANGHAI).date()
         for item in ordered:  # the plan's rules first, before any file is copied into the archive
             with _at_line(item.line):
-                if isinstance(item.event, Value | Case):
+                if isinstance(item.event, Task | TaskClose):
+                    self._check_task(item.event)
+                elif isinstance(item.event, Value | Case):
                     self._check_contribution(item.event, today)
                 else:
                     self._check(item.event)
@@ -219,7 +222,9 @@ class Recorder:
             total = Outcome()
             for item in ordered:
                 with _at_line(item.line):
-                    if isinstance(item.event, Value | Case):
+                    if isinstance(item.event, Task | TaskClose):
+                        part = self._apply_task(session, item.event)
+                    elif isinstance(item.event, Value | Case):
                         part = self._apply_contribution(session, facts, item.event, stored[id(item)])
                     elif isinstance(item.event, CheckIn):
                         part = self._apply_checkin(session, facts, item.event, stored[id(item)], False, "")
@@ -371,6 +376,25 @@ class Recorder:
             if first.kind == "forbidden":
                 raise Refusal(FORBIDDEN, first.zh, first.en, kind="not_owner")
             raise Refusal(INVALID, first.zh, first.en)
+
+    def _check_task(self, item: Task | TaskClose) -> None:
+        """A task of an events file is checked when the file is read; its decision must not be in the future."""
+        self._moment(item.at)
+        if isinstance(item, Task):
+            problems = task_problems(self.plan, item)
+            if problems:
+                raise Refusal(INVALID, "；".join(p.zh for p in problems), "; ".join(p.en for p in problems))
+
+    def _apply_task(self, session: Session, item: Task | TaskClose) -> Outcome:
+        """A 交办事项 (or its withdrawal) of an events file, written under its own number; the same again is left."""
+        from db.tasks import write_close, write_task
+
+        if isinstance(item, Task):
+            after = write_task(session, self.plan, self.actor, item, task_number(item.id))
+        else:
+            after = write_close(session, self.plan, self.actor, item)
+        row = {"type": "task", **after}
+        return Outcome(existing=[row]) if after.get("existing") else Outcome(created=[row])
 
     def _archive(self, files: Sequence[Path | Upload]) -> list[StoredFile]:
         return archive_or_refuse(self.home, files)

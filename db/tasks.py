@@ -17,16 +17,14 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.events import SHANGHAI
-from core.periods import PeriodError
+from core.events import SHANGHAI, EventProblem
 from core.plan import Plan
 from core.tasks import (
     DELIVERABLE_TITLE,
-    INSTRUCTION,
     Task,
     TaskClose,
+    make_task,
     merge_tasks,
-    parse_due,
     task_id,
     task_number,
     task_problems,
@@ -137,28 +135,13 @@ def _office(plan: Plan, by: str) -> None:
 def build_task(plan: Plan, request: TaskRequest, at: datetime, number: int = 0) -> Task:
     """The task a request states, checked against the plan; a :class:`Refusal` (nothing written) when it is wrong."""
     _office(plan, request.by)
-    if request.meeting is not None and request.source is not None:
-        raise Refusal(INVALID, "--meeting 与 --source 只能给一个", "give --meeting or --source, not both")
-    if request.meeting is None and request.source is None:
-        raise Refusal(INVALID, "请写明来源：--meeting 会议步骤，或 --source 批示 --ref 文号",
-                      "name the source: --meeting STEP, or --source 批示 --ref REF")
-    if request.source is not None and request.source not in (INSTRUCTION, "领导批示"):
-        raise Refusal(INVALID, f"--source 只能是 批示（领导批示），不是“{request.source}”；会议请用 --meeting",
-                      "--source takes 批示; a meeting is --meeting")
-    day = at.astimezone(SHANGHAI).date()
-    due_text = request.due if isinstance(request.due, str) else ""
-    try:
-        due = parse_due(request.due, day.year) if isinstance(request.due, str) else request.due
-    except PeriodError as exc:
-        raise Refusal(INVALID, f"--due “{request.due}”不是日期或计划的时间用语：{exc}",
-                      f"--due {request.due!r} is neither a date nor period words") from exc
-    if due_text and due_text.strip() == due.isoformat():
-        due_text = ""
-    owners = tuple(o.strip() for o in request.owners if o.strip())
-    task = Task(task_id(max(number, 1)), request.title.strip(), owners, due, at, request.meeting or INSTRUCTION,
-                request.ref.strip(), request.deliverable.strip(), request.review, request.by, due_text.strip())
-    _refuse_problems(task_problems(plan, task), plan)
-    return task
+    made = make_task(number, request.title, request.owners, request.due, at, meeting=request.meeting,
+                     source=request.source, ref=request.ref, deliverable=request.deliverable, review=request.review,
+                     by=request.by)
+    if isinstance(made, EventProblem):
+        raise Refusal(FORBIDDEN if made.kind == "forbidden" else INVALID, made.zh, made.en)
+    _refuse_problems(task_problems(plan, made), plan)
+    return made
 
 
 def write_task(session: Session, plan: Plan, actor: str, task: Task, number: int | None = None) -> dict[str, Any]:

@@ -92,3 +92,43 @@ def test_a_bureau_cannot_assign_or_withdraw(database: Database) -> None:
     assert run(database, *ADD).exit_code == 0
     assert run(database, "task", "close", "task.1", "--reason", "不想办", "--by", "water").exit_code == 3
     assert count(database, TaskRow) == 1
+
+
+EVENTS = """events:
+  - {type: task, id: task.1, title: 完善涝峪河道生态修复方案, owners: [water, eco], due: 2026年1月底,
+     meeting: meetings.2025q4, review: true, at: "2025-12-02T15:00"}
+  - {type: task, id: task.2, title: 报送批示落实情况, owners: [eco], due: 2026-02-27, source: 批示, ref: 鄠政批〔2025〕12号,
+     at: 2025-12-03}
+  - {type: task, id: task.3, title: 已撤销事项, owners: [qinling], due: 2026-03-31, meeting: meetings.2025q4,
+     at: 2025-12-02, closed_at: 2025-12-20, close_reason: 并入年度计划}
+  - {type: checkin, step: task.1, by: water, at: "2026-02-04T10:00", note: 方案已编制}
+  - {type: review, step: task.1, by: office, decision: accept, at: 2026-02-05}
+  - {type: ack, step: task.2, by: eco, at: 2025-12-05}
+"""
+
+
+def test_an_events_file_with_tasks_replays_to_the_same_board_as_the_database(database: Database, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """status --events on a file with tasks shows what import of the same file then shows from the database."""
+    path = tmp_path / "history.yaml"
+    path.write_text(EVENTS, encoding="utf-8")
+
+    def views(*source: str) -> list[dict[str, object]]:
+        shown = []
+        for day in ("2025-12-10", "2026-02-03", "2026-02-06", "2026-03-02"):
+            result = run(database, "status", "--json", "--as-of", day, *source)
+            assert result.exit_code == 0, result.output
+            doc = json.loads(result.stdout)
+            shown.append({"steps": doc["steps"], "tracks": doc["tracks"], "phases": doc["phases"]})
+        return shown
+
+    from_file = views("--events", str(path))
+    tasks = {s["id"]: s for s in from_file[1]["steps"] if s["track"] == "tasks"}  # type: ignore[index, union-attr]
+    assert set(tasks) == {"task.1", "task.2"} and tasks["task.1"]["light"] == "red"
+    imported = run(database, "import", str(path))
+    assert imported.exit_code == 0, imported.output
+    assert views() == from_file
+    again = run(database, "import", str(path))  # the same file again writes nothing new
+    assert again.exit_code == 0 and count(database, TaskRow) == 3
+    replayed = run(database, "simulate", "--from", "2026-01-20", "--to", "2026-02-10", "--json", "--events", str(path))
+    changes = [(t["step"], t["to"]) for t in json.loads(replayed.stdout)["transitions"] if t["step"] == "task.1"]
+    assert changes == [("task.1", "due_soon"), ("task.1", "overdue"), ("task.1", "submitted"), ("task.1", "done")]
