@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
             database that is unreachable or not initialised; the message says what to do, in Chinese first.
     """
     from web.redirects import RelativeRedirects
-    from web.routes import actions, pages, progress
+    from web.routes import actions, pages, progress, tasks
     from web.uploads import BodyLimit
 
     portal = _build_portal(settings or get_settings(), plan)
@@ -152,6 +152,7 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(progress.router)
+    app.include_router(tasks.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(PortalError)

@@ -95,9 +95,11 @@ def _joint_cards(portal: Portal, board: Any, led: list[str], contributions: dict
 
 
 def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Response:
+    from core.meeting import meeting_ids
     from db.joint import contribution_rows, joint_steps_led_by
     from db.library import list_cases
     from db.portal import extension_rows, link_states, step_submissions
+    from db.tasks import task_rows
 
     plan, today = portal.plan, portal.today()
     facts, board = read_board(portal)
@@ -112,6 +114,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
         links = link_states(session=session, plan=plan)
         joint = contribution_rows(session=session, plan=plan, step_ids=joint_steps_led_by(plan, None), limit=RECENT)
         cases = list_cases(session=session, plan_id=plan.id, year=today.year)[-RECENT:][::-1]
+        tasks = [t for t in task_rows(session=session, plan_id=plan.id) if not t["closed"]]
     previews = {r["id"]: preview_extension(engine, facts, r["step_id"], _day(r["requested_to"]), today) for r in pending}
     pending_steps = {r["step_id"] for r in pending}
     bureaus: list[dict[str, Any]] = []
@@ -128,7 +131,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
                   previews=previews, links=links, bureaus=bureaus, recent=recent, cases=cases, own=own, today=today,
                   contributions=sorted(((sid, r) for sid, rows in joint.items() for r in rows),
                                        key=lambda x: x[1]["at"], reverse=True)[:RECENT],
-                  reporting=bureau_reporting(portal, board, facts))
+                  reporting=bureau_reporting(portal, board, facts), tasks=tasks, meetings=meeting_ids(plan))
 
 
 def _day(value: date | str) -> date:
