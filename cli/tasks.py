@@ -34,7 +34,7 @@ def add(
     plan_file: PlanOpt = None,
 ) -> None:
     """登记交办事项，打印其编号（task.N）/ record a task; prints its id."""
-    from db.records import Refusal
+    from db.refusals import Refusal
     from db.tasks import TaskRequest, add_task
 
     ctx = Context.ready(plan_file)
@@ -86,7 +86,7 @@ def close(
     plan_file: PlanOpt = None,
 ) -> None:
     """办公室撤销交办事项（写明原因）：它离开看板，记录保留 / the office withdraws a task."""
-    from db.records import Refusal
+    from db.refusals import Refusal
     from db.tasks import close_task
 
     ctx = Context.ready(plan_file)

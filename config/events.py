@@ -331,7 +331,7 @@ def _with_file_tasks(file: str, located: Located, rows: tuple[_AnyRow, ...], pla
                     found.append(EventProblem("close_reason", "撤销交办事项必须写明原因", "a withdrawal needs a reason"))
         for p in found:
             pos = located.position(("events", i, p.field if p.field in row.model_fields_set else "type"))
-            problems.append(_problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
+            problems.append(problem(file, pos.line, pos.column, f"events[{i}].{p.field}", p.zh, p.en))
         if found or not isinstance(made, Task):
             continue
         line = located.position(("events", i)).line

@@ -31,7 +31,7 @@ from core.tasks import (
 )
 from db import repo
 from db.models import TaskRow, utcnow
-from db.records import FORBIDDEN, INVALID, Refusal
+from db.refusals import FORBIDDEN, INVALID, Refusal
 
 __all__ = ["TaskRequest", "add_task", "build_task", "close_task", "day_of", "due_shown", "load_tasks", "task_dict",
            "task_rows", "tasks_stamp", "with_tasks", "write_close", "write_task"]

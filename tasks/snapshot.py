@@ -79,7 +79,6 @@ def snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
             from core.reports import library_summary
             from db.indicators import values_by_indicator
             from db.library import library_facts
-
             from db.tasks import with_tasks
 
             with make_sessionmaker(engine)() as session:

@@ -116,7 +116,7 @@ def _build_portal(settings: Settings, plan_choice: str | None = None) -> Portal:
         database = open_ready(settings)
     except NotReady as exc:
         raise PortalConfigError(str(exc)) from exc
-    return Portal(settings=settings, plan=plan, calendar=calendar, home=Path(settings.home).resolve(), database=database,
+    return Portal(settings=settings, file_plan=plan, calendar=calendar, home=Path(settings.home).resolve(), database=database,
                   key=key, max_bytes=max_bytes,
                   secure_cookies=bool(settings.portal_url and settings.portal_url.startswith("https://")),
                   templates=_templates())

@@ -6,6 +6,7 @@ them into the app, so no route imports the module that imports the routes.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -28,6 +29,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Portal", "PortalConfigError", "PortalError", "error_response", "portal_of", "render"]
 
+log = logging.getLogger("liangshan.web")
+
 
 class PortalConfigError(RuntimeError):
     """The portal cannot start: no or short secret key, bad upload limit, database not initialised."""
@@ -49,7 +52,7 @@ class Portal:
     """What every request needs, built once at startup."""
 
     settings: Settings
-    plan: Plan
+    file_plan: Plan
     calendar: WorkdayCalendar
     home: Path
     database: Database
@@ -59,6 +62,30 @@ class Portal:
     templates: Environment
     # The last board read_board made, with the (audit mark, day) it holds for.
     last_board: tuple[Any, Any, Any] | None = None
+    _merged: tuple[Any, Plan] | None = None
+
+    @property
+    def plan(self) -> Plan:
+        """The plan as evaluated: the plan file's steps and the open tasks (交办事项) as of this request's start."""
+        return self._merged[1] if self._merged is not None else self.file_plan
+
+    def refresh_tasks(self) -> None:
+        """Merge the office's tasks again when they changed since the last look (one small read).
+
+        Called once at the start of each request (see :func:`portal_of`); when the database does not
+        answer, the last merge stands (the page that needs the database says so itself).
+        """
+        from sqlalchemy.exc import DBAPIError
+
+        from db.tasks import tasks_stamp, with_tasks
+
+        try:
+            with self.reading() as session:
+                stamp = tasks_stamp(session=session, plan_id=self.file_plan.id)
+                if self._merged is None or self._merged[0] != stamp:
+                    self._merged = (stamp, with_tasks(session=session, plan=self.file_plan))
+        except DBAPIError:
+            log.warning("交办事项未能刷新（数据库无响应），沿用上次的 / tasks not refreshed: the database did not answer")
 
     @property
     def sessions(self) -> Any:
@@ -87,6 +114,9 @@ class Portal:
 def portal_of(request: Request) -> Portal:
     """The portal state of the app serving ``request``."""
     portal: Portal = request.app.state.portal
+    if not getattr(request.state, "tasks_fresh", False):  # the first look of a request, before any session
+        request.state.tasks_fresh = True
+        portal.refresh_tasks()
     return portal
 
 

@@ -11,7 +11,7 @@ from config.loader import load_plan
 from config.settings import DEFAULT_PLAN
 from core.events import SHANGHAI
 from db.models import AuditEntry, TaskRow
-from db.records import Refusal
+from db.refusals import Refusal
 from db.tasks import TaskRequest, add_task, close_task, task_rows, with_tasks
 from tests.db.conftest import Database
 
