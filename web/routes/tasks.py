@@ -10,8 +10,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from web.portal import PortalError, portal_of
 from web.auth import Who, check_csrf, current
+from web.portal import PortalError, portal_of
 from web.routes.common import back, call
 from web.uploads import Form, read_form
 
