@@ -23,6 +23,7 @@ def pack(
     plan_file: Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
 ) -> None:
     """生成调度会议材料：进展、逾期、待报指标、典型案例、项目库 / the meeting pack in Markdown."""
+    from core.followup import latest_notes
     from core.meeting import current_meeting, meeting_ids, meeting_pack
 
     ctx = Context(plan_file)
@@ -44,7 +45,7 @@ def pack(
 
         with ctx.sessions() as session:
             values = values_by_indicator(session=session, plan_id=plan.id)
-    text = meeting_pack(plan, board, meeting, values, library_for(ctx, day.year, values))
+    text = meeting_pack(plan, board, meeting, values, library_for(ctx, day.year, values), latest_notes(plan, facts, day))
     if plan.progress is not None:
         from core.documents import DocumentFacts
         from core.progress_docs import pack_markdown

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from core.followup import FOLLOW_UP_TITLE, follow_ups
 from core.indicators import IndicatorValue, Verdict, judge
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
@@ -56,12 +57,14 @@ def current_meeting(plan: Plan, board: Board) -> str | None:
 
 
 def meeting_pack(plan: Plan, board: Board, meeting: str, values: Mapping[str, Mapping[int, IndicatorValue]],
-                 library: Mapping[str, Any] | None) -> str:
-    """The pack in Markdown (Chinese), as of the board's day."""
+                 library: Mapping[str, Any] | None, progress: Mapping[str, str] | None = None) -> str:
+    """The pack in Markdown (Chinese), as of the board's day; it opens with the previous meeting's tasks
+    (core.followup), with ``progress`` (task step id -> latest progress) beside each."""
     step = plan.steps[meeting]
     st = board.steps[meeting]
     lines = [f"# {step.title}：会议材料",
              f"截至 **{board.as_of}**；会议时间窗口 {step.window.start} 至 {st.due}（{STATUS_ZH[st.status]}）。", ""]
+    lines += _follow_ups(plan, board, meeting, progress)
     lines += _progress(plan, board)
     lines += _overdue(plan, board)
     lines += _upcoming(plan, board)
@@ -69,6 +72,15 @@ def meeting_pack(plan: Plan, board: Board, meeting: str, values: Mapping[str, Ma
     lines += _verdicts(plan, values)
     lines += _library(plan, library)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _follow_ups(plan: Plan, board: Board, meeting: str, progress: Mapping[str, str] | None) -> list[str]:
+    rows = follow_ups(plan, board, meeting, progress)
+    if not rows:
+        return []
+    lines = [f"## {FOLLOW_UP_TITLE}", "", "| 事项 | 责任单位 | 完成时限 | 状态 | 最新进展 |", "|---|---|---|---|---|"]
+    lines += [f"| {r.title}（{r.step}） | {r.owners} | {r.due} | {r.state} | {r.progress or '—'} |" for r in rows]
+    return [*lines, ""]
 
 
 def _progress(plan: Plan, board: Board) -> list[str]:

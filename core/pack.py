@@ -8,10 +8,12 @@ Gantt chart under the progress and the indicator chart under the verdicts.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 
 from core.documents import DocumentFacts
+from core.followup import FOLLOW_UP_TITLE, follow_ups, latest_notes
 from core.meeting import LOOK_AHEAD_DAYS, latest_verdicts, overdue_steps, owners_zh, upcoming_steps, values_owed
-from core.outline import LIGHT_ZH, Block, Figure, Outline, Para, Table, day_zh, numbered
+from core.outline import LIGHT_ZH, Block, Figure, Heading, Outline, Para, Table, day_zh, numbered
 from core.progress_docs import pack_blocks
 from core.projects import investment, investment_by_year, money
 from core.rows import case_table, overdue_table, verdict_table
@@ -20,12 +22,17 @@ from core.serialize import STATUS_ZH
 __all__ = ["pack_outline"]
 
 
-def pack_outline(doc: DocumentFacts, meeting: str) -> Outline:
-    """The pack for ``meeting`` (a step with ``pack: true``) as of the facts' day."""
+def pack_outline(doc: DocumentFacts, meeting: str, progress: Mapping[str, str] | None = None) -> Outline:
+    """The pack for ``meeting`` (a step with ``pack: true``) as of the facts' day.
+
+    It opens with the previous meeting's tasks (core.followup); ``progress`` (task step id -> the latest
+    进展报送) is shown beside each, else the note of its latest check-in.
+    """
     plan, board = doc.plan, doc.board
     step, st = plan.steps[meeting], board.steps[meeting]
     blocks: list[Block] = [Para(f"截至{day_zh(doc.as_of)}，{step.title}时间窗口为{day_zh(step.window.start)}至"
                                 f"{day_zh(st.due)}，当前状态：{STATUS_ZH[st.status]}。")]
+    blocks += _follow_ups(doc, meeting, {**latest_notes(plan, doc.facts, doc.as_of), **(progress or {})})
     blocks += _progress(doc)
     blocks += _overdue(doc)
     blocks += _upcoming(doc)
@@ -35,6 +42,19 @@ def pack_outline(doc: DocumentFacts, meeting: str) -> Outline:
     blocks += _projects(doc)
     blocks += pack_blocks(doc, 8)
     return Outline(f"{step.title}材料", tuple(blocks), doc.as_of, f"（截至{day_zh(doc.as_of)}）")
+
+
+def _follow_ups(doc: DocumentFacts, meeting: str, progress: Mapping[str, str]) -> list[Block]:
+    rows = follow_ups(doc.plan, doc.board, meeting, progress)
+    if not rows:
+        return []
+    done = sum(r.state == "已办结" for r in rows)
+    late = sum(r.state == "逾期" for r in rows)
+    return [Heading(FOLLOW_UP_TITLE, 1),
+            Para(f"上次会议议定事项{len(rows)}项，已办结{done}项，逾期{late}项，办理中{len(rows) - done - late}项。"),
+            Table(("事项", "责任单位", "完成时限", "状态", "最新进展"),
+                  tuple((f"{r.title}（{r.step}）", r.owners, day_zh(r.due), r.state, r.progress or "—") for r in rows),
+                  (4.4, 3.6, 2.6, 1.6, 4.4))]
 
 
 def _progress(doc: DocumentFacts) -> list[Block]:

@@ -36,7 +36,7 @@ from core.periods import PeriodError, Window, parse_window
 from core.plan import Deliverable, Phase, Plan, Step
 
 __all__ = ["DELIVERABLE_ID", "DELIVERABLE_TITLE", "INSTRUCTION", "TRACK_ID", "TRACK_TITLE", "Task", "TaskClose",
-           "make_task", "merge_tasks", "parse_due", "task_id", "task_number", "task_problems", "task_step"]
+           "make_task", "merge_tasks", "parse_due", "source_of", "task_id", "task_number", "task_problems", "task_step"]
 
 TRACK_ID = "tasks"
 TRACK_TITLE = "交办事项"
@@ -44,6 +44,7 @@ DELIVERABLE_ID = "result"
 DELIVERABLE_TITLE = "落实情况"
 INSTRUCTION = "批示"  # the source of a task a leader gave (领导批示), with its reference
 _PREFIX = "task."
+_SOURCE = "来源："  # a task step's description names its source (see source_of)
 TITLE_MAX = 500
 
 
@@ -155,7 +156,14 @@ def task_step(task: Task) -> Step:
     """The step the engine evaluates for a task: its window opens the day it was decided."""
     return Step(id=task.id, phase=TRACK_ID, title=task.title, window=Window(task.day, max(task.day, task.due)),
                 owners=task.owners, deliverables=(Deliverable(DELIVERABLE_ID, task.deliverable),), depends_on=(),
-                review=task.review, description=f"来源：{task.source_zh}")
+                review=task.review, description=f"{_SOURCE}{task.source_zh}")
+
+
+def source_of(step: Step) -> str | None:
+    """The source of a task's step (the meeting's id, or 领导批示（文号）); None for a step of the plan file."""
+    if step.phase != TRACK_ID or not step.description.startswith(_SOURCE):
+        return None
+    return step.description[len(_SOURCE):]
 
 
 def merge_tasks(plan: Plan, tasks: Iterable[Task], closed: Iterable[str] = ()) -> Plan:

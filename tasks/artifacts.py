@@ -5,6 +5,8 @@ from __future__ import annotations
 from prefect import task
 from prefect.artifacts import create_markdown_artifact, create_progress_artifact, create_table_artifact
 
+from core.events import Facts
+from core.followup import latest_notes
 from core.meeting import current_meeting, meeting_pack
 from core.reports import board_rows, indicator_rows, library_line, progress, summary_markdown
 from tasks.snapshot import Snapshot
@@ -34,6 +36,7 @@ def publish_board(snap: Snapshot) -> dict[str, str]:
         create_table_artifact(rows, key=keys["indicators"], description=f"指标评价（{year} 年度）")
     meeting = current_meeting(snap.plan, snap.board)
     if meeting is not None:
-        create_markdown_artifact(meeting_pack(snap.plan, snap.board, meeting, snap.indicator_values, snap.library),
+        notes = latest_notes(snap.plan, Facts(snap.events), as_of)
+        create_markdown_artifact(meeting_pack(snap.plan, snap.board, meeting, snap.indicator_values, snap.library, notes),
                                  key=keys["meeting-pack"], description=f"{snap.plan.steps[meeting].title}会议材料（截至 {as_of}）")
     return keys
