@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.plan import Plan
+from core.tasks import merge_tasks
 from db import repo
 from db.models import PlanVersion
 from db.refusals import FORBIDDEN, Refusal
+from db.tasks import load_tasks
 
 __all__ = ["PlanLoad", "load_plan_version"]
 
@@ -34,8 +36,10 @@ def load_plan_version(sessions: sessionmaker[Session], plan: Plan, yaml_text: st
         if latest is not None and latest.content_hash == plan.content_hash:
             return PlanLoad(False, plan.content_hash, latest.content_hash)
         orphans = []
+        tasks, _ = load_tasks(session=session, plan_id=plan.id)
+        known_steps = merge_tasks(plan, tasks).steps  # a task (withdrawn or not) is no step of the file, and no orphan
         for step_id, deliverables in sorted(repo.fact_steps(session=session, plan_id=plan.id).items()):
-            step = plan.steps.get(step_id)
+            step = known_steps.get(step_id)
             known = {d.id for d in step.deliverables} if step else set()
             orphans += [f"{step_id}/{d}" for d in sorted(deliverables) if d not in known]
         if orphans:

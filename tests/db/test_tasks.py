@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -10,7 +11,10 @@ from sqlalchemy import func, select
 from config.loader import load_plan
 from config.settings import DEFAULT_PLAN
 from core.events import SHANGHAI
+from core.workdays import WorkdayCalendar
 from db.models import AuditEntry, TaskRow
+from db.plans import load_plan_version
+from db.records import CheckInRequest, Recorder
 from db.refusals import Refusal
 from db.tasks import TaskRequest, add_task, close_task, task_rows, with_tasks
 from tests.db.conftest import Database
@@ -87,3 +91,17 @@ def test_closing_needs_a_reason_and_a_task(database: Database) -> None:
         close_task(database.sessions, plan, "clerk", "task.9", "重复", now=later)
     with database.sessions() as session:
         assert not task_rows(session=session, plan_id=plan.id)[0]["closed"]
+
+
+def test_a_new_plan_version_keeps_the_facts_of_tasks(database: Database) -> None:
+    """Loading an edited plan file does not call a task's check-ins orphans (the task is no step of the file)."""
+    plan = load_plan(DEFAULT_PLAN)
+    add_task(database.sessions, plan, "clerk", TaskRequest("事项", ("water",), "2027-01-29", meeting="meetings.2026q4",
+                                                           at=AFTER_MEETING), now=later)
+    with database.sessions() as session:
+        merged = with_tasks(session=session, plan=plan)
+    Recorder(database.sessions, merged, WorkdayCalendar(), database.home, "clerk", now=later).checkin(
+        CheckInRequest("task.1", "water", note="已落实", at=datetime(2026, 12, 20, 10, tzinfo=SHANGHAI)))
+    edited = replace(plan, content_hash="0" * 64)
+    load = load_plan_version(database.sessions, edited, DEFAULT_PLAN.read_text(encoding="utf-8") + "\n# 修订\n", "clerk")
+    assert load.changed
