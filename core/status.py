@@ -182,6 +182,8 @@ class Engine:
                 self.feeds_phases.add(sid)
         self._latest_finish = self._backward_pass()
         self._memo: dict[tuple[str, int], _Deliverables] = {}
+        # A done step reads the same every day after (its day, due and hand-ins fixed): a replay reuses it.
+        self._done: dict[tuple[Any, ...], StepStatus] = {}
 
     def _backward_pass(self) -> dict[str, date]:
         """Latest finish of every step that keeps the last step on time (CPM backward pass)."""
@@ -240,6 +242,18 @@ class Engine:
     def _classify(self, step: Step, due: date, own: _Deliverables, unfinished: tuple[str, ...], done_day: date | None,
                   as_of: date, due_soon: int, forecast: date, acked_by: tuple[str, ...]) -> StepStatus:
         """Apply the precedence table of the module docstring."""
+        if done_day is not None:
+            key = (step.id, due, done_day, own, acked_by)
+            found = self._done.get(key)
+            if found is None:
+                found = self._done[key] = self._classify_open(step, due, own, unfinished, done_day, as_of, due_soon,
+                                                              forecast, acked_by)
+            return found
+        return self._classify_open(step, due, own, unfinished, done_day, as_of, due_soon, forecast, acked_by)
+
+    def _classify_open(self, step: Step, due: date, own: _Deliverables, unfinished: tuple[str, ...],
+                       done_day: date | None, as_of: date, due_soon: int, forecast: date,
+                       acked_by: tuple[str, ...]) -> StepStatus:
         past_due = as_of > due
         late_by = self.calendar.workdays_between(due, as_of) if past_due else 0
         status: Status
