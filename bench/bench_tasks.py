@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from time import process_time
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -69,6 +70,13 @@ def main() -> int:
     verdict("five-year replay, the plan alone (for comparison)", best_of(plain, 3), 2.5)
     ok = verdict("five-year replay, the plan with 60 tasks", best_of(five_years, 3), 2.5)
     ok &= verdict("merging 60 tasks into the plan", best_of(lambda: merge_tasks(base, tasks), 20), 0.05)
+    # The machine is shared: CPU time says what the replay itself costs when other work takes the cores.
+    cpu = []
+    for _ in range(3):
+        began = process_time()
+        five_years()
+        cpu.append(process_time() - began)
+    print(f"{'  (CPU time of the replay with 60 tasks, best of 3)':<60} {min(cpu) * 1000:9.1f} ms")
     return 0 if ok else 1
 
 
