@@ -17,7 +17,7 @@ owners                 at least one; the first is the 牵头单位; every one a 
 due                    a date, or the plan's own period words (``2027年1月底`` = its last day);
                        never before the day it was decided
 deliverable            one, ``result``, titled ``落实情况`` unless the office names it
-source                 a step of the plan (the meeting, e.g. ``meetings.2026q4``), or 批示
+source                 a dispatch meeting of the plan (a step with a pack, e.g. ``meetings.2026q4``), or 批示
                        with a reference (文号)
 closed (撤销)          a withdrawn task leaves the board: it is not merged at all
 =====================  ======================================================================
@@ -208,7 +208,8 @@ def task_problems(plan: Plan, task: Task) -> list[EventProblem]:
         problems.append(EventProblem("due", f"完成时限 {task.due} 早于交办日期 {task.day}",
                                      f"due {task.due} is before the task was decided ({task.day})"))
     if task.from_meeting:
-        if task.source not in plan.steps or task.source.startswith(_PREFIX):
+        meeting = plan.steps.get(task.source)
+        if meeting is None or not meeting.pack:  # a dispatch meeting is a step with a pack
             problems.append(EventProblem("meeting", f"计划中没有会议步骤“{task.source}”",
                                          f"no meeting step {task.source!r} in the plan"))
     elif not task.ref.strip():

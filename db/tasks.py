@@ -106,7 +106,7 @@ def _refuse_problems(problems: list[Any], plan: Plan) -> None:
     zh = "；".join(p.zh for p in problems)
     unknown = [p for p in problems if p.field in ("owners", "meeting") and p.zh.startswith(("未知", "计划中没有"))]
     if unknown:
-        names = list(plan.bureaus) if unknown[0].field == "owners" else [s for s in plan.steps if task_number(s) is None]
+        names = list(plan.bureaus) if unknown[0].field == "owners" else [s for s, step in plan.steps.items() if step.pack]
         word = unknown[0].zh.split("“", 1)[1].split("”", 1)[0]
         near = difflib.get_close_matches(word, names, n=3, cutoff=0.5)
         if near:

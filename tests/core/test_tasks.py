@@ -69,3 +69,4 @@ def test_due_words_and_refusals(huyi: Plan) -> None:
     assert [p.field for p in task_problems(huyi, task(owners=("nobody",)))] == ["owners"]
     assert [p.field for p in task_problems(huyi, task(due=date(2026, 12, 1)))] == ["due"]
     assert [p.field for p in task_problems(huyi, task(source="meetings.2031q1"))] == ["meeting"]
+    assert [p.field for p in task_problems(huyi, task(source="build.pathways"))] == ["meeting"]  # a step, not a meeting
