@@ -18,6 +18,7 @@ ACTION_ZH = {
     "project_update": "更新项目", "ack": "签收", "extension_request": "延期申请", "extension_approved": "同意延期",
     "extension_denied": "不同意延期", "link_revoke": "收回链接", "contribution": "报送配合材料",
     "progress_report": "进展报送",
+    "task_add": "交办事项", "task_close": "撤销交办事项",
 }
 
 

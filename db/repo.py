@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from core.collect import Collected, collected_events
@@ -207,8 +207,8 @@ def audit_since(*, session: Session, plan_id: str, mark: int) -> list[tuple[str,
 def history(*, session: Session, plan_id: str, step_id: str | None = None) -> list[AuditEntry]:
     """The audit trail, oldest first; only entries about one step when ``step_id`` is given."""
     query = select(AuditEntry).where(AuditEntry.plan_id == plan_id).order_by(AuditEntry.id)
-    if step_id is not None:
-        query = query.where(AuditEntry.entity_id.startswith(step_id))
+    if step_id is not None:  # the step itself (a task's own entries) or its parts (step/deliverable), never task.10 for task.1
+        query = query.where(or_(AuditEntry.entity_id == step_id, AuditEntry.entity_id.startswith(f"{step_id}/")))
     return list(session.scalars(query))
 
 

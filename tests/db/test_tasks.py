@@ -12,6 +12,7 @@ from config.loader import load_plan
 from config.settings import DEFAULT_PLAN
 from core.events import SHANGHAI
 from core.workdays import WorkdayCalendar
+from db import repo
 from db.models import AuditEntry, TaskRow
 from db.plans import load_plan_version
 from db.records import CheckInRequest, Recorder
@@ -105,3 +106,14 @@ def test_a_new_plan_version_keeps_the_facts_of_tasks(database: Database) -> None
     edited = replace(plan, content_hash="0" * 64)
     load = load_plan_version(database.sessions, edited, DEFAULT_PLAN.read_text(encoding="utf-8") + "\n# 修订\n", "clerk")
     assert load.changed
+
+
+def test_history_of_task_1_is_not_task_10s(database: Database) -> None:
+    """history --step task.1 lists task.1's entries only, though task.10 starts with the same letters."""
+    plan = load_plan(DEFAULT_PLAN)
+    for n in range(10):
+        add_task(database.sessions, plan, "clerk", TaskRequest(f"事项{n + 1}", ("water",), "2027-01-29",
+                                                               meeting="meetings.2026q4", at=AFTER_MEETING), now=later)
+    with database.sessions() as session:
+        entries = repo.history(session=session, plan_id=plan.id, step_id="task.1")
+    assert [(e.entity_id, e.action) for e in entries] == [("task.1", "task_add")]
