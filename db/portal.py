@@ -215,7 +215,8 @@ def bureau_history(*, session: Session, plan_id: str, bureau: str, limit: int = 
 
     def involves(entry: AuditEntry) -> bool:
         after = entry.after or {}
-        return bureau in {after.get("bureau"), after.get("on_behalf_of"), entry.actor.removeprefix("portal:")}
+        return (bureau in {after.get("bureau"), after.get("on_behalf_of"), entry.actor.removeprefix("portal:")}
+                or bureau in (after.get("owners") or ()))  # a task (交办事项) assigned to it
 
     # Reviews name the office, not the bureau: they are the bureau's when they concern a step it checked in.
     mine_steps = {e.entity_id.rsplit("/", 1)[0] for e in entries if e.entity == "checkin" and involves(e)}

@@ -29,6 +29,7 @@ def test_the_office_assigns_a_task_the_lead_hands_it_in_and_the_office_withdraws
     assert "完善涝峪河道生态修复方案" in water.get("/").text
     assert "完善涝峪河道生态修复方案" in site.login("eco").get("/").text
     assert "完善涝峪河道生态修复方案" not in site.login("agri").get("/").text
+    assert "交办事项" in water.get("/history").text  # the assignment is in the lead's own history
     handed = water.post("/steps/task.1/checkin", data={"csrf": csrf(water), "note": "方案已编制"},
                         files=[("file", ("落实情况.pdf", PDF, "application/pdf"))])
     assert handed.status_code == 303, handed.text
