@@ -331,6 +331,9 @@ class Recorder:
 
     def _step(self, step_id: str) -> Step:
         step = self.plan.steps.get(step_id)
+        if step is None and task_number(step_id) is not None:
+            raise Refusal(INVALID, f"交办事项“{step_id}”不存在或已由办公室撤销（liangshan task list）",
+                          f"no open task {step_id!r} (withdrawn, or never recorded)")
         if step is None:
             near = difflib.get_close_matches(step_id, list(self.plan.steps), n=3, cutoff=0.5)
             hint = f"；是否想写 / did you mean: {', '.join(near)}" if near else ""

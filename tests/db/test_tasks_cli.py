@@ -65,7 +65,7 @@ def test_a_withdrawn_task_leaves_the_board_and_takes_no_checkin(database: Databa
     assert closed.exit_code == 0 and "已撤销" in closed.stdout
     assert "task.1" not in board(database, "2026-03-01")
     refused = run(database, "checkin", "task.1", "--by", "water")
-    assert refused.exit_code == 2
+    assert refused.exit_code == 2 and "已由办公室撤销" in refused.output
     assert "已撤销" in run(database, "task", "list").stdout
 
 
