@@ -51,8 +51,8 @@ from core.indicators import parse_flag
 from core.periods import period_of
 from core.plan import Plan
 from core.progress import check_report
-from core.workdays import WorkdayCalendar
 from core.tasks import Task, TaskClose, make_task, merge_tasks, task_number, task_problems
+from core.workdays import WorkdayCalendar
 
 __all__ = ["EventRow", "events_plan", "load_event_rows", "load_events", "load_events_and_plan", "parse_moment"]
 

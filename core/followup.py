@@ -11,8 +11,8 @@ state       when
 办理中      everything else (open, due soon, handed in and waiting for review)
 ==========  ===================================================================
 
-The latest progress is, by preference, the latest 进展报送 the caller passes (``progress``: step id
--> text; progress reports are another module's), else the note of the task's latest check-in.
+The latest progress is the latest 进展报送 on the task, else the note of its latest check-in
+(:func:`latest_notes`); a caller may pass its own (``progress``: step id -> text).
 """
 
 from __future__ import annotations
@@ -59,16 +59,18 @@ def state_zh(board: Board, step_id: str) -> str:
 
 
 def latest_notes(plan: Plan, facts: Facts, as_of: date) -> dict[str, str]:
-    """Each task's latest check-in note on or before ``as_of`` (the progress shown when no report is passed)."""
+    """Each task's latest progress on or before ``as_of``: its latest 进展报送, else its latest check-in's note."""
     notes: dict[str, str] = {}
-    for group in plan.tracks:
-        if group.id != TRACK_ID:
-            continue
-        for sid in group.step_ids:
-            checkins = [e for e in facts.upto(sid, as_of) if isinstance(e, CheckIn) and e.note.strip()]
-            if checkins:
-                notes[sid] = f"{checkins[-1].day} {plan.bureau_name(checkins[-1].on_behalf_of or checkins[-1].by)}：" \
-                             f"{checkins[-1].note.strip()}"
+    tasks = {sid for group in plan.tracks if group.id == TRACK_ID for sid in group.step_ids}
+    for sid in tasks:
+        checkins = [e for e in facts.upto(sid, as_of) if isinstance(e, CheckIn) and e.note.strip()]
+        if checkins:
+            last = checkins[-1]
+            notes[sid] = f"{last.day} {plan.bureau_name(last.on_behalf_of or last.by)}：{last.note.strip()}"
+    reports = sorted((r for r in facts.progress if r.step in tasks and r.day <= as_of), key=lambda r: r.at)
+    for report in reports:  # the latest report speaks over any note
+        percent = f"（{report.percent}%）" if report.percent is not None else ""
+        notes[report.step] = f"{report.day} {plan.bureau_name(report.by)}{percent}：{report.text.strip()}"
     return notes
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from core.events import SHANGHAI, CheckIn, Facts, Review
+from core.events import SHANGHAI, CheckIn, Facts, ProgressReport, Review
+from core.followup import follow_ups, latest_notes
 from core.ladder import notices_for_day
 from core.plan import Plan
 from core.status import Engine
@@ -70,3 +71,18 @@ def test_due_words_and_refusals(huyi: Plan) -> None:
     assert [p.field for p in task_problems(huyi, task(due=date(2026, 12, 1)))] == ["due"]
     assert [p.field for p in task_problems(huyi, task(source="meetings.2031q1"))] == ["meeting"]
     assert [p.field for p in task_problems(huyi, task(source="build.pathways"))] == ["meeting"]  # a step, not a meeting
+
+
+def test_the_next_pack_reports_the_latest_progress_report_over_a_note(huyi: Plan) -> None:
+    """The 落实情况 row shows the latest 进展报送 on the task, else its latest check-in's note; 逾期 past its due."""
+    plan = merge_tasks(huyi, [task(source="meetings.2026q4")])
+    note = CheckIn("task.1", "water", datetime(2026, 12, 20, 10, tzinfo=SHANGHAI), ("result",), "方案初稿已完成")
+    report = ProgressReport("task.1", "eco", datetime(2026, 12, 28, 10, tzinfo=SHANGHAI), "2026q4",
+                            "配合完成生态流量测算，正在征求意见", 60)
+    day = date(2027, 2, 10)
+    board = Engine(plan, CAL).board(Facts([note]), day)
+    (row,) = follow_ups(plan, board, "meetings.2027q1", latest_notes(plan, Facts([note]), day))
+    assert (row.state, row.progress) == ("逾期", "2026-12-20 区水务局：方案初稿已完成")  # submitted, review pending, late
+    (row,) = follow_ups(plan, board, "meetings.2027q1", latest_notes(plan, Facts([note, report]), day))
+    assert row.progress == "2026-12-28 市生态环境局鄠邑分局（60%）：配合完成生态流量测算，正在征求意见"
+    assert follow_ups(plan, board, "meetings.2027q2") == []  # only the meeting right after the one that decided it

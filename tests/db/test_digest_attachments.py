@@ -19,7 +19,6 @@ from core.messages import Draft
 from core.workdays import WorkdayCalendar
 from db import migrate, outbox
 from db.models import OutboxItem, OutboxMessage, utcnow
-from db.schema import EXPECTED_REVISION
 from reports.folder import GANTT, LEDGER
 from tasks import wecom
 from tasks.notifier import AppriseNotifier, RecordingNotifier
