@@ -156,7 +156,7 @@ events:
     lines = result.stderr.splitlines()
     for where, words in [(":2:", "events[0].year: 应为整数"), (":2:", "events[0].colour: 未知字段"),
                          (":3:", "events[1].theme: 缺少必填字段"),
-                         (":4:", "type 只能是 checkin、review、ack、extension、value、case 或 progress"),
+                         (":4:", "type 只能是 checkin、review、ack、extension、value、case、progress 或 task"),
                          (":5:", "events[3]: 应为“字段: 值”的映射"), (":6:", "events[4]: 缺少 type")]:
         assert any(where in line and words in line for line in lines), (where, words, result.stderr)
     not_list = runner.invoke(app, ["status", "--events", str(write(tmp_path, "events: {a: 1}\n", "map.yaml"))])
