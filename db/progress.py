@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +30,10 @@ from db.engine import read_session
 from db.evidence import Upload
 from db.models import RecordFile, utcnow
 from db.progress_rows import write_report
-from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse
+from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse, moment_or_refuse
 
 __all__ = ["ProgressRequest", "done_days", "list_owed", "report_files", "report_progress"]
 
-_FUTURE_SLACK = timedelta(minutes=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,11 +109,7 @@ def _report(plan: Plan, request: ProgressRequest, now: datetime) -> ProgressRepo
     if request.by not in plan.bureaus:
         raise Refusal(INVALID, f"--by：未知的单位“{request.by}”{_near(request.by, plan.bureaus)}",
                       f"--by: unknown bureau {request.by!r}")
-    at = request.at or now
-    if at.tzinfo is None:
-        raise Refusal(INVALID, "时间必须带时区", "the time needs a time zone")
-    if at > now + _FUTURE_SLACK:
-        raise Refusal(INVALID, f"时间 {at.isoformat()} 在未来", f"{at.isoformat()} is in the future")
+    at = moment_or_refuse(request.at, now)
     if plan.progress is None:
         raise Refusal(FORBIDDEN, "本计划未设置进展报送（progress）", "the plan asks for no progress reports")
     current = period_of(at.astimezone(SHANGHAI).date(), plan.progress.every)

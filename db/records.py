@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +34,11 @@ from db.engine import read_session
 from db.evidence import StoredFile, Upload
 from db.models import AckRow, CaseRow, CheckInRow, ExtensionRow, IndicatorValueRow, ReviewRow, utcnow
 from db.progress_rows import write_report
-from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse
+from db.refusals import FORBIDDEN, INVALID, Refusal, archive_or_refuse, moment_or_refuse
 
 __all__ = ["AckRequest", "CheckInRequest", "ExtensionDecision", "ExtensionRequest", "ImportItem", "Outcome", "Recorder",
            "Refusal", "ReviewRequest", "archive_or_refuse"]
 
-_FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs drift; a few minutes ahead is not the future
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,14 +354,7 @@ class Recorder:
         return wanted or tuple(known)
 
     def _moment(self, at: datetime | None) -> datetime:
-        now = self.now()
-        if at is None:
-            return now
-        if at.tzinfo is None:
-            raise Refusal(INVALID, "时间必须带时区", "the time needs a time zone")
-        if at > now + _FUTURE_SLACK:
-            raise Refusal(INVALID, f"时间 {at.isoformat()} 在未来", f"{at.isoformat()} is in the future")
-        return at
+        return moment_or_refuse(at, self.now())
 
     def _check(self, event: Fact) -> None:
         problems = check_fact(self.plan, event)

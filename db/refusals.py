@@ -7,13 +7,15 @@ and projects in ``db.library``, links in ``db.portal``) so that no writer import
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from db.evidence import EvidenceError, StoredFile, Upload, archive_file
 
-__all__ = ["FORBIDDEN", "INVALID", "Refusal", "archive_or_refuse"]
+__all__ = ["FORBIDDEN", "INVALID", "Refusal", "archive_or_refuse", "moment_or_refuse"]
 
 INVALID, FORBIDDEN = 2, 3
+_FUTURE_SLACK = timedelta(minutes=5)  # clocks of office PCs drift; a few minutes ahead is not the future
 
 
 class Refusal(Exception):
@@ -39,3 +41,14 @@ def archive_or_refuse(home: Path, files: Sequence[Path | Upload]) -> list[Stored
     except EvidenceError as exc:
         raise Refusal(INVALID, f"文件 {exc.shown}：{exc.reason}", f"file {exc.shown}: {exc.reason}",
                       kind="storage" if exc.storage else "") from exc
+
+
+def moment_or_refuse(at: datetime | None, now: datetime) -> datetime:
+    """When a fact happened: ``at`` (timezone-aware, not in the future), or ``now`` when none is given; else exit 2."""
+    if at is None:
+        return now
+    if at.tzinfo is None:
+        raise Refusal(INVALID, "时间必须带时区", "the time needs a time zone")
+    if at > now + _FUTURE_SLACK:
+        raise Refusal(INVALID, f"时间 {at.isoformat()} 在未来", f"{at.isoformat()} is in the future")
+    return at

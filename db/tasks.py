@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,12 +31,11 @@ from core.tasks import (
 )
 from db import repo
 from db.models import TaskRow, utcnow
-from db.refusals import FORBIDDEN, INVALID, Refusal
+from db.refusals import FORBIDDEN, INVALID, Refusal, moment_or_refuse
 
 __all__ = ["TaskRequest", "add_task", "build_task", "close_task", "day_of", "due_shown", "load_tasks", "task_dict",
            "task_rows", "tasks_stamp", "with_tasks", "write_close", "write_task"]
 
-_FUTURE_SLACK = timedelta(minutes=5)
 _REASON_MAX = 2000
 
 
@@ -112,16 +111,6 @@ def _refuse_problems(problems: list[Any], plan: Plan) -> None:
         if near:
             zh += f"；是否想写 / did you mean: {', '.join(near)}"
     raise Refusal(INVALID, zh, "; ".join(p.en for p in problems))
-
-
-def _moment(at: datetime | None, now: datetime) -> datetime:
-    if at is None:
-        return now
-    if at.tzinfo is None:
-        raise Refusal(INVALID, "时间必须带时区", "the time needs a time zone")
-    if at > now + _FUTURE_SLACK:
-        raise Refusal(INVALID, f"时间 {at.isoformat()} 在未来", f"{at.isoformat()} is in the future")
-    return at
 
 
 def _office(plan: Plan, by: str) -> None:
@@ -203,7 +192,7 @@ def _in_plan(session: Session, plan: Plan) -> None:
 def add_task(sessions: sessionmaker[Session], plan: Plan, actor: str, request: TaskRequest,
              now: Callable[[], datetime] = utcnow) -> dict[str, Any]:
     """Record a task as the plan's next ``task.<n>``; raise :class:`Refusal` (nothing written) when it is wrong."""
-    at = _moment(request.at, now())
+    at = moment_or_refuse(request.at, now())
     task = build_task(plan, request, at)
     for attempt in range(3):  # two offices' clerks at once: the loser of the number takes the next one
         try:
@@ -225,7 +214,7 @@ def close_task(sessions: sessionmaker[Session], plan: Plan, actor: str, task: st
         raise Refusal(INVALID, "撤销交办事项必须写明原因（--reason）", "withdrawing a task needs a reason (--reason)")
     if len(text) > _REASON_MAX:
         raise Refusal(INVALID, f"原因不能超过 {_REASON_MAX} 字", f"the reason is longer than {_REASON_MAX} characters")
-    close = TaskClose(task.strip(), _moment(at, now()), text, by)
+    close = TaskClose(task.strip(), moment_or_refuse(at, now()), text, by)
     with sessions.begin() as session:
         _in_plan(session, plan)
         return write_close(session, plan, actor, close)
