@@ -22,15 +22,16 @@ class Written:
 
 
 def write_kind(doc: DocumentFacts, kind: str, path: Path, *, year: int | None = None, meeting: str | None = None,
-               pictures_dir: Path | None = None) -> Path:
+               pictures_dir: Path | None = None, paper: str = "A4") -> Path:
     """Write one document of ``kind`` (ledger, gantt, indicators, pack, circular, annual, self-assessment) to ``path``.
 
-    The caller has checked the kind, the suffix, the year and the meeting (cli.report does).
+    The caller has checked the kind, the suffix, the year, the meeting and the paper (cli.report does); ``paper``
+    (A4 or A3) is the ledger's.
     """
     if kind == "ledger":
         from reports.ledger import write_ledger
 
-        return write_ledger(doc, path)
+        return write_ledger(doc, path, paper=paper)
     if kind in ("gantt", "indicators"):
         from reports.pictures import write_gantt, write_indicator_chart
 
