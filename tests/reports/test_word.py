@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document as open_docx
 from docx.document import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt, RGBColor
@@ -133,8 +134,10 @@ def test_page_number_field_in_the_footer(written: dict[str, Path], kind: str) ->
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_issuing_body_and_date_at_the_end(written: dict[str, Path], kind: str) -> None:
-    """The office and the day, right-aligned; the circular's 版记 (its own style) comes after them."""
-    last = [p for p in opened(written, kind).paragraphs if p.text and p.style is not None and p.style.name != "版记"][-2:]
+    """The office and the day, right-aligned; the circular's 版记 (its own style) and the pack's chart pages (their
+    captions) come after them."""
+    last = [p for p in opened(written, kind).paragraphs
+            if p.text and p.style is not None and p.style.name != "版记" and not re.match(r"图\d", p.text)][-2:]
     assert [p.text for p in last] == ["鄠邑区“两山”基地建设工作领导小组办公室", "2025年1月6日"]
     assert all(p.alignment == WD_ALIGN_PARAGRAPH.RIGHT for p in last)
 
@@ -209,9 +212,30 @@ def test_pack_has_real_tables_and_both_pictures(written: dict[str, Path]) -> Non
     assert len(document.tables) == 6  # no upcoming table: nothing falls due by 2025-02-20
     assert cells(document.tables[0])[1] == ["动员部署阶段", "阶段", "绿灯", "已完成", "3/3"]
     assert len(document.inline_shapes) == 2
-    assert all(abs(shape.width - Cm(word.TEXT_WIDTH_CM)) < Cm(0.01) for shape in document.inline_shapes)
     captions = [p.text for p in document.paragraphs if p.text.startswith("图")]
     assert captions == ["图1\u3000工作进度甘特图", "图2\u3000指标完成情况"]
+    assert "（见图1：工作进度甘特图）" in [p.text for p in document.paragraphs]
+
+
+def test_pack_charts_are_on_landscape_pages_at_full_width(written: dict[str, Path]) -> None:
+    """Each chart on a landscape page of its own, 24 cm wide: drawn 29.7 cm wide with 10 pt and larger labels, they
+    print at 8 pt or more (at a portrait page's 15.6 cm they printed at about 4 pt)."""
+    document = opened(written, "pack")
+    assert document.sections[0].orientation == WD_ORIENT.PORTRAIT
+    wide = list(document.sections)[1:]
+    assert len(wide) == 2 and all(s.orientation == WD_ORIENT.LANDSCAPE and s.page_width > s.page_height for s in wide)
+    for shape in document.inline_shapes:
+        assert shape.width >= Cm(24) - Cm(0.01)
+        assert 10 * shape.width / Cm(29.7) >= 8  # the charts' smallest label is 10 pt (tests/reports/test_pictures)
+    for section in wide:  # the picture and its caption fit the page's height
+        room = section.page_height - section.top_margin - section.bottom_margin
+        assert document.inline_shapes[0].height + Cm(1.2) <= room
+    body = document.element.body
+    pictures = [p for p in body.iter(qn("w:p")) if p.findall(".//" + qn("w:drawing"))]
+    breaks = [p for p in body.iter(qn("w:p")) if p.find(qn("w:pPr") + "/" + qn("w:sectPr")) is not None]
+    order = list(body.iter(qn("w:p")))
+    # Every picture comes after the first section's end: none is on a portrait page.
+    assert all(order.index(pic) > order.index(breaks[0]) for pic in pictures)
 
 
 def test_annual_lists_the_years_meetings(written: dict[str, Path]) -> None:
