@@ -76,7 +76,7 @@ def test_a4_with_the_official_margins(written: dict[str, Path], kind: str) -> No
     ("pack", "2025年第一季度调度会议材料"),
     ("circular", "鄠邑区“两山”基地建设工作情况通报"),
     ("annual", "2024年度“两山”基地建设工作总结素材"),
-    ("self-assessment", "鄠邑区“绿水青山就是金山银山”实践创新基地自评估报告"),
+    ("self-assessment", "鄠邑区“绿水青山就是金山银山”\n实践创新基地自评估报告"),  # broken between words
 ])
 def test_title_in_fangzheng_xiaobiaosong(written: dict[str, Path], kind: str, title: str) -> None:
     """The title (the first paragraph, or the first under a 红头) is centred, 二号, in 方正小标宋简体 named as run font
@@ -123,13 +123,55 @@ def test_headings_in_heiti_and_kaiti(written: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_page_number_field_in_the_footer(written: dict[str, Path], kind: str) -> None:
-    """``— 1 —`` centred, the number a PAGE field the reader's program fills in."""
-    footer = opened(written, kind).sections[0].footer.paragraphs[0]
-    assert footer.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    assert footer.text == "— 1 —"
-    instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
-    assert instructions == ["PAGE"]
-    assert [f.get(qn("w:fldCharType")) for f in footer._p.iter(qn("w:fldChar"))] == ["begin", "separate", "end"]
+    """``— 1 —``, the number a PAGE field the reader's program fills in: right on odd pages, left on even ones, one
+    character (四号) in from the margin, as GB/T 9704 prints page numbers."""
+    document = opened(written, kind)
+    assert document.settings.odd_and_even_pages_header_footer
+    odd, even = document.sections[0].footer.paragraphs[0], document.sections[0].even_page_footer.paragraphs[0]
+    assert (odd.alignment, odd.paragraph_format.right_indent) == (WD_ALIGN_PARAGRAPH.RIGHT, Pt(14))
+    assert (even.alignment, even.paragraph_format.left_indent) == (WD_ALIGN_PARAGRAPH.LEFT, Pt(14))
+    for footer in (odd, even):
+        assert footer.text == "— 1 —"
+        instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
+        assert instructions == ["PAGE"]
+        assert [f.get(qn("w:fldCharType")) for f in footer._p.iter(qn("w:fldChar"))] == ["begin", "separate", "end"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_document_grid_of_28_characters_by_22_lines(written: dict[str, Path], kind: str) -> None:
+    """GB/T 9704's 版心: 22 lines of 28 characters; 三号 at its own width fits 27 characters on 156 mm."""
+    document = opened(written, kind)
+    grid = document.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid is not None and grid.get(qn("w:type")) == "lines"
+    assert int(225 / 25.4 * 72 * 20 / int(grid.get(qn("w:linePitch")))) == 22  # lines on a 225 mm block
+    normal = document.styles["Normal"]
+    spacing = normal.element.rPr.find(qn("w:spacing"))
+    pitch = normal.font.size.pt + int(spacing.get(qn("w:val"))) / 20
+    assert int(word.TEXT_WIDTH_CM / 2.54 * 72 / pitch) == 28  # 三号 characters on a 156 mm line
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_table_rows_never_split_and_dates_fit(written: dict[str, Path], kind: str) -> None:
+    document = opened(written, kind)
+    for t in document.tables:
+        for row in t.rows:
+            assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+        for row in cells(t)[1:]:
+            assert not any(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", c) for c in row)  # 2024-06-26, never wrapped
+        for n, column in enumerate(t.columns):
+            texts = [t.cell(r, n).text for r in range(1, len(t.rows))]
+            if any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", x) for x in texts):
+                size = 10.5 if len(t.columns) >= 6 else 12
+                assert column.width >= Cm(10 * size / 2 / 72 * 2.54 + 0.4), (kind, t.cell(0, n).text)
+
+
+def test_titles_break_between_words() -> None:
+    assert word.title_lines("鄠邑区“绿水青山就是金山银山”实践创新基地自评估报告") == [
+        "鄠邑区“绿水青山就是金山银山”", "实践创新基地自评估报告"]
+    assert word.title_lines("2026年第四季度调度会议材料") == ["2026年第四季度调度会议材料"]
+    long = "鄠邑区“绿水青山就是金山银山”实践创新基地建设工作方案实施情况自评估报告"
+    assert all(len(line) <= word.TITLE_CHARS for line in word.title_lines(long))
+    assert "".join(word.title_lines(long)) == long
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -242,7 +284,7 @@ def test_annual_lists_the_years_meetings(written: dict[str, Path]) -> None:
     document = opened(written, "annual")
     meetings = next(t for t in document.tables if t.rows[0].cells[0].text == "会议")
     assert [row[0] for row in cells(meetings)[1:]] == ["2024年第二季度调度会议", "2024年第三季度调度会议", "2024年第四季度调度会议"]
-    assert [row[2] for row in cells(meetings)[1:]] == ["2024年6月26日", "2024年9月26日", "2024年12月26日"]
+    assert [row[2] for row in cells(meetings)[1:]] == ["2024-06-26", "2024-09-26", "2024-12-26"]
 
 
 def test_written_whole(written: dict[str, Path]) -> None:
