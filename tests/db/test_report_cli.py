@@ -53,7 +53,8 @@ def test_every_kind_writes_its_file(example: Database, tmp_path: Path) -> None:
     written = run(example, "report", "all", "--as-of", "2026-11-27")
     assert written.exit_code == 0, written.output
     folder = example.home / "reports" / "huyi-two-mountains" / "2026-11-27"
-    assert {p.name for p in folder.iterdir()} == {names.LEDGER, names.GANTT, names.INDICATORS, names.CIRCULAR, names.PACK,
+    assert {p.name for p in folder.iterdir()} == {names.DASHBOARD, names.DASHBOARD_DOCX, names.LEDGER, names.GANTT,
+                                                 names.INDICATORS, names.CIRCULAR, names.PACK,
                                                  names.SELF_ASSESSMENT, names.annual_name(2026)}
 
 
