@@ -35,3 +35,17 @@ def test_docx_is_short_enough_for_one_page(huyi: Plan, tmp_path: Path) -> None:
     body = [p.text for p in document.paragraphs if p.text]
     # 22 lines a page: the title block, four headings, four short paragraphs and a table of at most five rows.
     assert sum(len(t) for t in body) <= 4 * 28 + 200
+
+
+def test_the_office_digest_carries_the_dashboard_first(tmp_path: Path) -> None:
+    from datetime import date
+
+    from reports.folder import DASHBOARD, GANTT, LEDGER, folder_for, plan_reports
+    from tasks.notify import digest_attachments
+
+    folder = folder_for(plan_reports(tmp_path, "huyi-two-mountains"), date(2026, 11, 30))
+    folder.mkdir(parents=True)
+    for name in (LEDGER, GANTT, DASHBOARD):
+        (folder / name).write_bytes(b"x")
+    attached = digest_attachments(tmp_path, "huyi-two-mountains", date(2026, 12, 2))
+    assert [a.rsplit("/", 1)[1] for a in attached] == [DASHBOARD, LEDGER, GANTT]
