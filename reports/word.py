@@ -427,9 +427,9 @@ def landscape_picture(doc: Document, path: Path, caption: str = "") -> Paragraph
     wide = doc.add_section(WD_SECTION.NEW_PAGE)
     wide.orientation = WD_ORIENT.LANDSCAPE
     wide.page_width, wide.page_height = Cm(29.7), Cm(21)
-    wide.top_margin, wide.bottom_margin = Cm(1.2), Cm(1.5)
+    wide.top_margin, wide.bottom_margin = Cm(0.9), Cm(1.4)
     wide.left_margin = wide.right_margin = Cm(2.0)
-    wide.header_distance, wide.footer_distance = Cm(0.6), Cm(0.6)
+    wide.header_distance, wide.footer_distance = Cm(0.5), Cm(0.5)
     return picture(doc, path, LANDSCAPE_PICTURE_CM, caption)
 
 
