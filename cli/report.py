@@ -17,6 +17,7 @@ __all__ = ["KINDS", "report"]
 
 # kind -> (Chinese name, the suffixes its file may have)
 KINDS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "dashboard": ("领导看板", (".png", ".docx")),
     "ledger": ("台账", (".xlsx",)),
     "gantt": ("甘特图", (".png", ".svg")),
     "indicators": ("指标完成情况图", (".png",)),
@@ -29,14 +30,16 @@ _KINDS_ZH = "、".join(f"{k}（{v[0]}）" for k, v in KINDS.items())
 
 
 def report(
-    kind: Annotated[str, typer.Argument(help="ledger、gantt、indicators、pack、circular、annual、self-assessment，或 all")],
+    kind: Annotated[str, typer.Argument(
+        help="dashboard、ledger、gantt、indicators、pack、circular、annual、self-assessment，或 all")],
     meeting: Annotated[str | None, typer.Argument(help="pack 时：会议步骤，如 meetings.2026q4；默认本季度的会议")] = None,
     out_file: Annotated[Path | None, typer.Option("--out", help="输出文件（all 时写入 LIANGSHAN_HOME/reports/日期/）")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="日期 YYYY-MM-DD，默认今天（北京时间）")] = None,
     year: Annotated[int | None, typer.Option("--year", help="annual 时：年度，默认今年")] = None,
     plan_file: Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file.")] = None,
+    paper: Annotated[str, typer.Option("--paper", help="ledger 时：打印纸张 A4 或 A3（横向），默认 A4")] = "A4",
 ) -> None:
-    """生成报告：台账（xlsx）、甘特图、指标图、调度会议材料、情况通报、年度总结素材、自评估报告初稿（docx）
+    """生成报告：领导看板（png、docx）、台账（xlsx）、甘特图、指标图、调度会议材料、情况通报、年度总结素材、自评估报告初稿（docx）
     / write a document for the leaders; `all` writes every one into LIANGSHAN_HOME/reports/<date>/."""
     if kind != "all" and kind not in KINDS:
         fail(f"未知的报告类型“{kind}”；可选：{_KINDS_ZH}，或 all / unknown kind")
@@ -44,6 +47,10 @@ def report(
         _check_out(kind, out_file)
     if meeting is not None and kind != "pack":
         fail(f"只有 pack 接受会议步骤，{kind} 不接受“{meeting}” / only pack takes a meeting")
+    if paper.upper() not in ("A4", "A3"):
+        fail(f"--paper {paper}：只能是 A4 或 A3 / --paper is A4 or A3")
+    if paper.upper() != "A4" and kind != "ledger":
+        fail("--paper 只用于 ledger（台账）/ --paper is for ledger only")
     if year is not None and kind != "annual":
         fail("--year 只用于 annual（年度工作总结素材）/ --year is for annual only")
     ctx = Context.ready(plan_file)
@@ -72,7 +79,7 @@ def report(
         meeting = _meeting(doc, meeting)
     from reports.bundle import write_kind
 
-    written_to = write_kind(doc, kind, out_file, year=year, meeting=meeting)
+    written_to = write_kind(doc, kind, out_file, year=year, meeting=meeting, paper=paper.upper())
     out.print(f"已生成{KINDS[kind][0]} written: {written_to}", markup=False)
 
 

@@ -71,8 +71,23 @@ def _intro(doc: DocumentFacts) -> Para:
     named = doc.board.steps.get("apply.national-review")
     when = f"自{day_zh(named.done_on)}通过国家审核以来，" if named is not None and named.done_on else ""
     return Para(f"根据《“绿水青山就是金山银山”实践创新基地建设管理规程》和我区工作方案的要求，{when}对我区“两山”基地建设实施方案"
-                f"推进落实情况进行总结评估。本初稿由建设跟踪数据生成，数据截至{day_zh(doc.as_of)}；标有【待补充】的内容，"
-                "由领导小组办公室据实填写。")
+                f"推进落实情况进行总结评估。本初稿由建设跟踪数据生成，数据截至{day_zh(doc.as_of)}；{data_years(doc)}"
+                "标有【待补充】的内容，由领导小组办公室据实填写。")
+
+
+def data_years(doc: DocumentFacts) -> str:
+    """Which year's indicator values the report cites (the latest with any) and which years are still missing values:
+    a year's values come in the year after it, so the last years are often not there yet."""
+    years = indicator_years(doc.plan)
+    total = len(doc.plan.indicators)
+    missing = [(y, total - sum(1 for ind in doc.plan.indicators if y in doc.values.get(ind.id, {}))) for y in years[1:]]
+    missing = [(y, n) for y, n in missing if n]
+    latest = _latest(doc)
+    cited = f"指标数值引用已有的最新年度{latest}年（数据截至{latest}年）" if latest is not None else "尚无任何年度的指标数值"
+    if not missing:
+        return f"{cited}。"
+    gaps = "、".join(f"{y}年（缺{n}项）" if n < total else f"{y}年" for y, n in missing)
+    return f"{cited}；{gaps}的数值尚未报送。"
 
 
 def _latest(doc: DocumentFacts) -> int | None:

@@ -23,8 +23,8 @@ from core.rows import due_zh, overdue_table
 from core.serialize import STATUS_ZH
 from core.status import Board, StepStatus
 
-__all__ = ["GROUP_OVERDUE_FROM", "PROGRESS_COLUMN", "RANKING_HEADER", "circular_outline", "due_soon", "issue_number",
-           "issuer", "next_month", "ranking_rows", "soon_until", "step_totals"]
+__all__ = ["GROUP_OVERDUE_FROM", "PROGRESS_COLUMN", "RANKING_HEADER", "circular_outline", "due_soon", "forecast_sentence",
+           "issue_number", "issuer", "next_month", "ranking_rows", "since_last", "soon_until", "step_totals"]
 
 # With more overdue items than this, the list is grouped by lead bureau, each with its count.
 GROUP_OVERDUE_FROM = 10
@@ -83,6 +83,7 @@ def circular_outline(doc: DocumentFacts) -> Outline:
                     "分别计入各单位。进展按时报送率指截止日期已到的工作进展中按时报送的比例（无须报送进展的单位为—）。"),
                _ranking_table(doc, scores)]
     blocks.append(numbered(2, "逾期事项"))
+    blocks.append(Para(since_last(doc)))
     blocks += _overdue_blocks(doc)
     blocks += _soon_blocks(doc)
     blocks += [numbered(4, "工作要求"),
@@ -121,6 +122,39 @@ def _overdue_blocks(doc: DocumentFacts) -> list[Block]:
     return blocks
 
 
+def since_last(doc: DocumentFacts) -> str:
+    """What changed since the previous circular (a week before, the number before this one): 新增逾期 — red now, not
+    then — and 已销号 — red then, done now."""
+    plan, board = doc.plan, doc.board
+    before_day = doc.as_of - timedelta(days=7)
+    before = doc.board_on(before_day)
+    red_now = {st.id for st in overdue_steps(board)}
+    red_then = {st.id for st in overdue_steps(before)}
+    new = [sid for sid in plan.steps if sid in red_now - red_then]
+    cleared = [sid for sid in plan.steps if sid in red_then and board.steps[sid].status == "done"]
+
+    def named(ids: list[str]) -> str:
+        shown = "、".join(f"“{plan.steps[s].title}”" for s in ids[:5])
+        return shown + ("等" if len(ids) > 5 else "")
+
+    last = f"与上期（{before_day.year}年第{issue_number(before_day)}期，截至{day_zh(before_day)}）相比，"
+    parts = [f"新增逾期{len(new)}项" + (f"：{named(new)}" if new else ""),
+             f"已销号{len(cleared)}项" + (f"：{named(cleared)}" if cleared else "")]
+    return last + "；".join(parts) + "。"
+
+
+def forecast_sentence(board: Board, plan: Plan) -> str:
+    """The plan's end as forecast: 预计完成 against the plan's date, and how many days late."""
+    end = board.end
+    if end is None:
+        return ""
+    title = plan.steps[end.step].title
+    if end.late_days:
+        return (f"按当前进度，最后一项工作“{title}”预计{day_zh(end.forecast_due)}完成，比计划（{day_zh(end.due)}）"
+                f"晚{end.late_days}天。")
+    return f"按当前进度，最后一项工作“{title}”预计按计划于{day_zh(end.forecast_due)}完成。"
+
+
 def _soon_blocks(doc: DocumentFacts) -> list[Block]:
     """近期到期事项: the rest of this month and the whole of the next."""
     plan, board = doc.plan, doc.board
@@ -152,6 +186,7 @@ def _opening(doc: DocumentFacts, scores: list[BureauScore]) -> str:
     rate = f"，按期完成率{100 * t['on_time'] / owed:.1f}%" if owed else ""
     text = (f"截至{day_zh(doc.as_of)}，“两山”基地建设五个阶段的工作完成{progress(doc.board):g}%。"
             f"已到截止日期的工作共{owed}项，其中按期完成{t['on_time']}项、逾期完成{t['late']}项、当前逾期{t['overdue']}项{rate}。")
+    text += forecast_sentence(doc.board, doc.plan)
     behind = [s.name for s in scores if s.overdue]
     if behind:
         text += "当前有逾期事项的单位：" + "、".join(behind) + "。"

@@ -17,7 +17,7 @@ from datetime import date
 
 from core.indicators import IndicatorValue, VerdictKind, judge
 from core.plan import Indicator, Plan
-from core.status import Board, Light
+from core.status import Board, Light, StepStatus
 
 __all__ = [
     "LIGHT_COLOURS",
@@ -28,6 +28,7 @@ __all__ = [
     "GanttRow",
     "IndicatorPanel",
     "PanelPoint",
+    "bar_colour",
     "day_zh",
     "gantt_rows",
     "gantt_span",
@@ -38,11 +39,12 @@ __all__ = [
 ]
 
 LIGHT_COLOURS: Mapping[str, str] = {"green": "#2E9E5B", "yellow": "#E0A800", "red": "#D64541", "grey": "#B0B0B0"}
+# What a bar's colour says in the Gantt chart (bar_colour): one word each, the board's vocabulary.
 LIGHT_ZH: Mapping[str, str] = {
-    "green": "绿灯：按期或已完成",
-    "yellow": "黄灯：临近截止、待审核或受阻",
-    "red": "红灯：逾期",
-    "grey": "灰色：未开始",
+    "green": "已完成",
+    "yellow": "临近截止",
+    "red": "逾期（红条延至今天）",
+    "grey": "未到期",
 }
 VERDICT_COLOURS: Mapping[str, str] = {"met": LIGHT_COLOURS["green"], "not_met": LIGHT_COLOURS["red"],
                                       "no_data": LIGHT_COLOURS["grey"]}
@@ -75,7 +77,11 @@ def series_label(title: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class GanttBar:
-    """One step instance: its window up to the effective due date, and what marks it carries."""
+    """One step instance: its window up to the effective due date, and what marks it carries.
+
+    ``light`` is the colour key (bar_colour); ``late_until`` ends the red part that runs on from the due date
+    (today for a step still overdue, the day it was done for a late one).
+    """
 
     step: str
     start: date
@@ -84,6 +90,17 @@ class GanttBar:
     done_on: date | None = None
     critical: bool = False
     original_due: date | None = None
+    late_until: date | None = None
+
+
+def bar_colour(st: StepStatus) -> Light:
+    """A bar's colour: green done, red overdue, yellow only when its due is near (临近截止), grey for the rest —
+    a step not yet due, whether open, handed in or returned, is not a warning on a leader's chart."""
+    if st.status == "done":
+        return "green"
+    if st.light == "red":
+        return "red"
+    return "yellow" if st.status == "due_soon" else "grey"
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +111,7 @@ class GanttRow:
     group: str
     header: bool
     bars: tuple[GanttBar, ...]
+    lead: str = ""  # the lead bureau, written beside the row's bars
 
 
 def gantt_rows(plan: Plan, board: Board, *, label_chars: int = 16) -> tuple[GanttRow, ...]:
@@ -105,7 +123,10 @@ def gantt_rows(plan: Plan, board: Board, *, label_chars: int = 16) -> tuple[Gant
     rows: list[GanttRow] = []
     for group in plan.groups:
         roll = board.group(group.id)
-        header_bar = GanttBar(group.id, group.window.start, group.window.due, roll.light)
+        colours = {bar_colour(board.steps[sid]) for sid in group.step_ids}
+        header_light: Light = next((c for c in ("red", "yellow") if c in colours),
+                                   "green" if colours == {"green"} else "grey")
+        header_bar = GanttBar(group.id, group.window.start, group.window.due, header_light)
         rows.append(GanttRow(f"{group.title}（{roll.done}/{roll.total}）", group.id, True, (header_bar,)))
         series: dict[str, list[str]] = {}
         for sid in group.step_ids:
@@ -114,19 +135,38 @@ def gantt_rows(plan: Plan, board: Board, *, label_chars: int = 16) -> tuple[Gant
             first = plan.steps[members[0]]
             title = series_label(first.title) if first.series == key else first.title
             bars = tuple(_bar(plan, board, sid) for sid in members)
-            rows.append(GanttRow(shorten(title, label_chars), group.id, False, bars))
+            rows.append(GanttRow(shorten(title, label_chars), group.id, False, bars, short_bureau(plan, first.lead)))
     return tuple(rows)
+
+
+def short_bureau(plan: Plan, bureau: str) -> str:
+    """A bureau's name short enough to stand beside a bar: 市生态环境局鄠邑分局 -> 生态环境局, 区发改委 -> 发改委,
+    “两山”基地建设工作领导小组办公室 -> 领导小组办公室."""
+    name = plan.bureau_name(bureau)
+    if name.endswith("领导小组办公室"):
+        return "领导小组办公室"
+    name = re.sub(r"^(鄠邑区|市|区)", "", name)
+    name = re.sub(r"鄠邑分局$", "", name)
+    return shorten(name, 8)
 
 
 def _bar(plan: Plan, board: Board, step_id: str) -> GanttBar:
     status = board.steps[step_id]
-    return GanttBar(step_id, plan.steps[step_id].window.start, status.due, status.light, status.done_on,
-                    status.critical, status.original_due)
+    late_until = None
+    if status.done_on is None and status.light == "red" and status.due < board.as_of:
+        late_until = board.as_of
+    elif status.done_on is not None and status.done_on > status.due:
+        late_until = status.done_on
+    return GanttBar(step_id, plan.steps[step_id].window.start, status.due, bar_colour(status), status.done_on,
+                    status.critical, status.original_due, late_until)
 
 
-def gantt_span(rows: tuple[GanttRow, ...], as_of: date) -> tuple[date, date]:
-    """The x range: from 1 January of the first year shown to 31 December of the last (today included)."""
+def gantt_span(rows: tuple[GanttRow, ...], as_of: date, forecast: date | None = None) -> tuple[date, date]:
+    """The x range: from 1 January of the first year shown to 31 December of the last (today and the forecast end
+    included)."""
     days = [as_of, *(d for row in rows for bar in row.bars for d in (bar.start, bar.due))]
+    if forecast is not None:
+        days.append(forecast)
     return date(min(days).year, 1, 1), date(max(days).year, 12, 31)
 
 
@@ -139,6 +179,7 @@ class PanelPoint:
     verdict: VerdictKind
     reason: str
     assigned_target: float | None = None
+    overdue: bool = False  # no value, and the year's collection is past its due: drawn red
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,9 +228,16 @@ def indicator_years(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValue
 
 
 def indicator_panels(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValue]],
-                     as_of: date) -> tuple[IndicatorPanel, ...]:
-    """One panel per indicator of 附件1, in the plan's order, each year judged by core.indicators.judge."""
+                     as_of: date, board: Board | None = None) -> tuple[IndicatorPanel, ...]:
+    """One panel per indicator of 附件1, in the plan's order, each year judged by core.indicators.judge; with the
+    ``board``, a missing value whose collection step is overdue is marked so."""
     years = indicator_years(plan, values, as_of)
+    overdue_years = set()
+    if board is not None:
+        for step in plan.steps.values():
+            st = board.steps[step.id]
+            if step.collect == "indicators" and step.year is not None and st.done_on is None and st.due < as_of:
+                overdue_years.add(step.year)
     panels = []
     for indicator in plan.indicators:
         own = values.get(indicator.id, {})
@@ -198,6 +246,7 @@ def indicator_panels(plan: Plan, values: Mapping[str, Mapping[int, IndicatorValu
             verdict = judge(indicator, year, own)
             recorded = own.get(year)
             points.append(PanelPoint(year, verdict.value, verdict.verdict, verdict.reason,
-                                     recorded.assigned_target if recorded else None))
+                                     recorded.assigned_target if recorded else None,
+                                     verdict.value is None and year in overdue_years))
         panels.append(IndicatorPanel(indicator, tuple(points)))
     return tuple(panels)

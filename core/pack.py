@@ -99,13 +99,18 @@ def _values_owed(doc: DocumentFacts) -> list[Block]:
     if not owed:
         return [head, Para("无尚未报送的指标数值。")]
     blocks: list[Block] = [head]
-    rows = []
+    # One table for every open year: a bureau owing the same indicator for two years is one row, not two.
+    by_bureau: dict[str, dict[str, list[int]]] = {}
     for item in owed:
         st = item.status
         blocks.append(Para(f"{plan.steps[item.step].title}（截止{day_zh(st.due)}）：尚缺{len(st.missing)}项。"))
-        rows += [(plan.steps[item.step].title, plan.bureau_name(b), "；".join(titles[i] for i in ids))
-                 for b, ids in item.by_bureau.items()]
-    blocks.append(Table(("收集事项", "单位", "尚缺指标"), tuple(rows), (4.2, 3.8, 7.6)))
+        year = plan.steps[item.step].year or st.due.year
+        for b, ids in item.by_bureau.items():
+            for i in ids:
+                by_bureau.setdefault(b, {}).setdefault(i, []).append(year)
+    rows = tuple((plan.bureau_name(b), "；".join(f"{titles[i]}（{'、'.join(map(str, ys))}年）" for i, ys in per.items()))
+                 for b, per in by_bureau.items())
+    blocks.append(Table(("单位", "尚缺指标（年度）"), rows, (4.2, 11.4)))
     return blocks
 
 
@@ -131,6 +136,8 @@ def _cases(doc: DocumentFacts) -> list[Block]:
 
 def _projects(doc: DocumentFacts) -> list[Block]:
     year = doc.as_of.year
+    if not doc.projects:  # nothing recorded is not "0 projects, 0 invested": say the library is empty
+        return [numbered(7, "项目库"), Para("项目库尚未录入，暂无项目和投资数据。")]
     now = investment(doc.projects, year)
     share = f"（完成{now.share}）" if now.planned else ""
     blocks: list[Block] = [numbered(7, f"项目库（{year}年）"),

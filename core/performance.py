@@ -24,12 +24,14 @@ hands nothing in and is not ranked.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from typing import Literal
 
 from core.events import step_bureaus
 from core.plan import Plan
-from core.status import Board
+from core.status import Board, StepStatus
 
-__all__ = ["NOT_RANKED", "BureauScore", "bureau_performance", "shared_ranks"]
+__all__ = ["NOT_RANKED", "BureauScore", "bureau_performance", "owed_outcome", "shared_ranks"]
 
 # The leading group supervises; it owns no work of its own to be late with.
 NOT_RANKED = frozenset({"leaders"})
@@ -60,6 +62,17 @@ class _Tally:
     contributions: int = 0
 
 
+def owed_outcome(st: StepStatus, as_of: date) -> Literal["on_time", "late", "overdue"] | None:
+    """How an owed step stands on ``as_of`` (None when it is not owed yet): the rule every tally shares."""
+    if st.done_on is None and st.due >= as_of:
+        return None  # not due yet, or due today: the day is not over
+    if st.done_on is not None and st.due > as_of:
+        return None  # done early; it is owed only once its due comes, like everyone else's
+    if st.done_on is None:
+        return "overdue"
+    return "late" if st.done_on > st.due else "on_time"
+
+
 def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
     """Every bureau but the leading group, best first (see the module docstring for the rules)."""
     order = [b for b in plan.bureaus if b not in NOT_RANKED]
@@ -70,10 +83,9 @@ def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
         for bureau in sent:
             if bureau in tallies:
                 tallies[bureau].contributions += 1
-        if st.done_on is None and st.due >= board.as_of:
-            continue  # not due yet, or due today: the day is not over
-        if st.done_on is not None and st.due > board.as_of:
-            continue  # done early; it is owed only once its due comes, like everyone else's
+        outcome = owed_outcome(st, board.as_of)
+        if outcome is None:
+            continue
         for bureau in step_bureaus(plan, sid):
             tally = tallies.get(bureau)
             if tally is None:
@@ -83,12 +95,7 @@ def bureau_performance(plan: Plan, board: Board) -> list[BureauScore]:
                 tally.on_time += sent[bureau] == 0
                 tally.late_workdays += sent[bureau]
                 continue
-            if st.done_on is None:
-                tally.overdue += 1
-            elif st.done_on > st.due:
-                tally.late += 1
-            else:
-                tally.on_time += 1
+            setattr(tally, outcome, getattr(tally, outcome) + 1)
             if st.done_on is None or st.done_on > st.due:
                 tally.late_workdays += st.overdue_workdays
 

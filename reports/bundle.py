@@ -22,15 +22,21 @@ class Written:
 
 
 def write_kind(doc: DocumentFacts, kind: str, path: Path, *, year: int | None = None, meeting: str | None = None,
-               pictures_dir: Path | None = None) -> Path:
-    """Write one document of ``kind`` (ledger, gantt, indicators, pack, circular, annual, self-assessment) to ``path``.
+               pictures_dir: Path | None = None, paper: str = "A4") -> Path:
+    """Write one document of ``kind`` (dashboard, ledger, gantt, indicators, pack, circular, annual, self-assessment)
+    to ``path``.
 
-    The caller has checked the kind, the suffix, the year and the meeting (cli.report does).
+    The caller has checked the kind, the suffix, the year, the meeting and the paper (cli.report does); ``paper``
+    (A4 or A3) is the ledger's.
     """
+    if kind == "dashboard":
+        from reports.dashboard import write_dashboard_docx, write_dashboard_png
+
+        return (write_dashboard_docx if path.suffix.lower() == ".docx" else write_dashboard_png)(doc, path)
     if kind == "ledger":
         from reports.ledger import write_ledger
 
-        return write_ledger(doc, path)
+        return write_ledger(doc, path, paper=paper)
     if kind in ("gantt", "indicators"):
         from reports.pictures import write_gantt, write_indicator_chart
 
@@ -64,6 +70,8 @@ def write_all(doc: DocumentFacts, home: Path) -> tuple[Path, Written]:
     else:
         jobs += [("gantt", names.GANTT, {}), ("indicators", names.INDICATORS, {})]
     jobs += [
+        ("dashboard", names.DASHBOARD, {}),
+        ("dashboard", names.DASHBOARD_DOCX, {}),
         ("ledger", names.LEDGER, {}),
         ("circular", names.CIRCULAR, {}),
         ("annual", names.annual_name(doc.as_of.year), {"year": doc.as_of.year}),
@@ -73,7 +81,7 @@ def write_all(doc: DocumentFacts, home: Path) -> tuple[Path, Written]:
     for kind, name, options in jobs:
         start = time.perf_counter()
         written.files.append(write_kind(doc, kind, target / name, **options))  # type: ignore[arg-type]
-        written.seconds[kind] = time.perf_counter() - start
+        written.seconds[kind] = written.seconds.get(kind, 0.0) + time.perf_counter() - start
     if meeting is not None:
         written.files += [target / names.GANTT, target / names.INDICATORS]
     return target, written

@@ -28,6 +28,7 @@ def lay_out(outline: Outline, path: Path, pictures: Mapping[str, Path] | None = 
     doc = word.new_document(outline.title, outline.subtitle)
     if outline.masthead is not None:
         masthead.red_head(doc, outline.masthead)
+    figures: list[tuple[Path, str]] = []
     for block in outline.blocks:
         if isinstance(block, Heading):
             word.heading(doc, block.text, block.level)
@@ -39,11 +40,16 @@ def lay_out(outline: Outline, path: Path, pictures: Mapping[str, Path] | None = 
             found = (pictures or {}).get(block.kind)
             if found is None:
                 raise ValueError(f"no picture drawn for figure {block.kind!r}")
-            word.picture(doc, found, word.TEXT_WIDTH_CM, block.caption)
+            # Named where it belongs, drawn after the text on a landscape page of its own: at a portrait page's
+            # width its labels would print at 4 pt, and a chart in the text leaves half a page empty before it.
+            word.para(doc, f"（见{block.caption.replace('　', '：', 1)}）")
+            figures.append((found, block.caption))
     if outline.masthead is not None:  # the sign-off names the office as its 红头 does
         word.sign_off(doc, outline.signed, outline.masthead.issuer)
     else:
         word.sign_off(doc, outline.signed)
+    for found, caption in figures:
+        word.landscape_picture(doc, found, caption)
     if outline.masthead is not None:
         masthead.colophon(doc, outline.masthead, outline.signed)
     return word.save(doc, path)

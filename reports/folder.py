@@ -4,7 +4,7 @@ Each plan has its own folder of days (``plan_reports``): two plans of one instal
 each other's ledger, and each plan's week is judged by its own folders.
 
 The weekly reconcile writes a folder; the portal lists and serves it to the office; the digest
-attaches the ledger and the Gantt chart from the newest folder. Names are fixed so that each of
+attaches the 领导看板, the ledger and the Gantt chart from the newest folder. Names are fixed so that each of
 those finds a file without asking the others.
 """
 
@@ -14,8 +14,8 @@ import re
 from datetime import date
 from pathlib import Path
 
-__all__ = ["ATTACH_TO_DIGEST", "CIRCULAR", "GANTT", "INDICATORS", "LEDGER", "PACK", "SELF_ASSESSMENT", "annual_name",
-           "folder_for", "latest_folder", "list_folders", "plan_reports", "safe_file"]
+__all__ = ["ATTACH_TO_DIGEST", "CIRCULAR", "DASHBOARD", "DASHBOARD_DOCX", "GANTT", "INDICATORS", "LEDGER", "PACK",
+           "SELF_ASSESSMENT", "annual_name", "folder_for", "latest_folder", "list_folders", "plan_reports", "safe_file"]
 
 LEDGER = "台账.xlsx"
 GANTT = "甘特图.png"
@@ -23,7 +23,9 @@ INDICATORS = "指标完成情况.png"
 PACK = "调度会议材料.docx"
 CIRCULAR = "情况通报.docx"
 SELF_ASSESSMENT = "自评估报告初稿.docx"
-ATTACH_TO_DIGEST = (LEDGER, GANTT)
+DASHBOARD = "领导看板.png"
+DASHBOARD_DOCX = "领导看板.docx"
+ATTACH_TO_DIGEST = (DASHBOARD, LEDGER, GANTT)
 _DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 

@@ -16,13 +16,14 @@ by these names too.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from docx import Document as new_docx
 from docx.document import Document
-from docx.enum.section import WD_ORIENT
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_COLOR_INDEX, WD_LINE_SPACING
@@ -51,6 +52,7 @@ __all__ = [
     "save",
     "sign_off",
     "table",
+    "title_lines",
 ]
 
 ISSUER = "鄠邑区“两山”基地建设工作领导小组办公室"
@@ -76,6 +78,16 @@ _SMALL_CELL_STYLE = "表格文字（五号）"
 _CAPTION_STYLE = "图题"
 # Tables wider than this many columns use 五号 rather than 小四, so dates and numbers fit their cells.
 _SMALL_TABLE_FROM = 6
+# GB/T 9704's 版心: 22 lines of 28 characters (三号). The line grid's pitch is 225 mm / 22 in twips. 28 characters
+# of 16 pt need 448 pt, the 156 mm line has 442: the body's characters are condensed by 0.25 pt (in twentieths of a
+# point), which Word, WPS and LibreOffice all honour (LibreOffice spreads a character grid's text instead).
+GRID_LINE_PITCH = 579
+BODY_CHAR_SPACING = -5
+# A title line of 二号 on the 156 mm text width holds 20 characters.
+TITLE_CHARS = 20
+# Where a title may break: after closing punctuation, or before one of these words (never inside one).
+_TITLE_WORDS = ("实践创新基地", "自评估报告", "工作总结素材", "建设工作", "调度会议", "情况通报", "工作方案", "材料", "台账")
+_DATE_CELL = re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$")
 
 
 def _name_font(owner: Run | ParagraphStyle, name: str) -> None:
@@ -143,6 +155,9 @@ def _styles(doc: Document) -> None:
     lang.set(qn("w:val"), "zh-CN")
     lang.set(qn("w:eastAsia"), "zh-CN")
     normal.element.get_or_add_rPr().append(lang)
+    condensed = OxmlElement("w:spacing")
+    condensed.set(qn("w:val"), str(BODY_CHAR_SPACING))
+    normal.element.get_or_add_rPr().append(condensed)
     _line(normal)
     _indent_chars(normal, 2, SIZE_3)
     normal.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
@@ -167,6 +182,12 @@ def _styles(doc: Document) -> None:
     for style in (subtitle, doc.styles[_CELL_STYLE], doc.styles[_SMALL_CELL_STYLE], doc.styles[_CAPTION_STYLE]):
         assert isinstance(style, ParagraphStyle)
         _no_indent(style)
+    # Only the body keeps to the 22-line grid: titles, tables and captions have their own spacing, and snapped to
+    # the grid every table line would take a whole 29 pt grid line.
+    for name in (_TITLE_STYLE, _TITLE_FALLBACK_STYLE, _SUBTITLE_STYLE, _CELL_STYLE, _SMALL_CELL_STYLE, _CAPTION_STYLE):
+        snap = OxmlElement("w:snapToGrid")
+        snap.set(qn("w:val"), "0")
+        doc.styles[name].element.get_or_add_pPr().append(snap)
     subtitle.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
 
 
@@ -189,13 +210,23 @@ def _font_table(doc: Document) -> None:
 
 
 def _page_number(doc: Document) -> None:
-    """``— 1 —`` centred in the footer, the number a PAGE field (四号 宋体, as GB/T 9704 sets page numbers)."""
-    footer = doc.sections[0].footer
-    p: Paragraph = footer.paragraphs[0]
-    p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _no_indent(p)
-    p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+    """``— 1 —`` in the footer, the number a PAGE field (四号 宋体): as GB/T 9704 sets page numbers, right on odd
+    pages and left on even ones, one character in from the margin."""
+    doc.settings.odd_and_even_pages_header_footer = True
+    section = doc.sections[0]
+    for footer, align in ((section.footer, WD_ALIGN_PARAGRAPH.RIGHT), (section.even_page_footer, WD_ALIGN_PARAGRAPH.LEFT)):
+        p: Paragraph = footer.paragraphs[0]
+        p.alignment = align
+        _no_indent(p)
+        if align == WD_ALIGN_PARAGRAPH.RIGHT:
+            p.paragraph_format.right_indent = SIZE_4
+        else:
+            p.paragraph_format.left_indent = SIZE_4
+        p.paragraph_format.line_spacing_rule = WD_LINE_SPACING.SINGLE
+        _page_field(p)
 
+
+def _page_field(p: Paragraph) -> None:
     def run(text: str = "") -> Run:
         r = p.add_run(text)
         _name_font(r, PAGE_NUMBER_FONT)
@@ -228,6 +259,12 @@ def new_document(title: str, subtitle: str = "") -> Document:
     section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
     section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
     section.header_distance, section.footer_distance = Cm(1.5), Cm(2.5)
+    grid = section._sectPr.find(qn("w:docGrid"))
+    if grid is None:
+        grid = OxmlElement("w:docGrid")
+        section._sectPr.append(grid)
+    grid.set(qn("w:type"), "lines")
+    grid.set(qn("w:linePitch"), str(GRID_LINE_PITCH))
     _styles(doc)
     _font_table(doc)
     _page_number(doc)
@@ -238,11 +275,36 @@ def new_document(title: str, subtitle: str = "") -> Document:
     for p in body.findall(qn("w:p")):  # the template's empty first paragraph
         body.remove(p)
     p = _styled(doc, _TITLE_STYLE)
-    _name_font(p.add_run(title), TITLE_FONT)
+    for n, line in enumerate(title_lines(title)):
+        run = p.add_run(line)
+        _name_font(run, TITLE_FONT)
+        if n:
+            run._r.addprevious(_line_break())
     if subtitle:
         _styled(doc, _SUBTITLE_STYLE, subtitle)
     _styled(doc, _SUBTITLE_STYLE)  # one blank line between the title block and the text
     return doc
+
+
+def _line_break() -> object:
+    run = OxmlElement("w:r")
+    run.append(OxmlElement("w:br"))
+    return run
+
+
+def title_lines(title: str, per_line: int = TITLE_CHARS) -> list[str]:
+    """The title in lines of at most ``per_line`` characters, broken only between words: after a closing quote or
+    bracket, or before a known word (实践创新基地, 自评估报告 …) — Word would break 实践创新基/地. The most even
+    break wins; a title with no such break is left to Word."""
+    if len(title) <= per_line:
+        return [title]
+    breaks = {i + 1 for i, ch in enumerate(title) if ch in "”》）」、，"}
+    breaks |= {i for word in _TITLE_WORDS for i in range(1, len(title)) if title.startswith(word, i)}
+    fitting = [i for i in breaks if i <= per_line and 0 < i < len(title)]
+    if not fitting:
+        return [title]
+    cut = min(fitting, key=lambda i: (len(title_lines(title[i:], per_line)), abs(i - len(title) / 2)))
+    return [title[:cut], *title_lines(title[cut:], per_line)]
 
 
 def heading(doc: Document, text: str, level: int = 1) -> Paragraph:
@@ -285,7 +347,10 @@ def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[str]], w
     """
     cols = len(header)
     widths = list(widths) if widths is not None else [TEXT_WIDTH_CM / cols] * cols
-    style_id = doc.styles[_SMALL_CELL_STYLE if cols >= _SMALL_TABLE_FROM else _CELL_STYLE].style_id
+    small = cols >= _SMALL_TABLE_FROM
+    style_id = doc.styles[_SMALL_CELL_STYLE if small else _CELL_STYLE].style_id
+    rows = [[_cell_text(v) for v in row] for row in rows]
+    widths = _date_widths(rows, widths, (SIZE_5 if small else SIZE_S4).pt)
     grid = doc.add_table(rows=len(rows) + 1, cols=cols)
     grid.style = doc.styles["Table Grid"]
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -299,6 +364,10 @@ def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[str]], w
     for n, (row, values) in enumerate(zip(grid.rows, [header, *rows], strict=True)):
         if n == 0:
             _repeat_header(row)
+        else:
+            # A row is never split across pages (w:cantSplit): half a row at a page's foot reads as two rows. Not
+            # the repeated header row: LibreOffice then moves the whole table to the next page.
+            row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
         for cell, value, width in zip(row.cells, values, widths, strict=True):
             cell.width = Cm(width)
             cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
@@ -311,6 +380,35 @@ def table(doc: Document, header: Sequence[str], rows: Sequence[Sequence[str]], w
     return grid
 
 
+def _cell_text(value: object) -> str:
+    """A date cell as 2026-11-30: 2026年11月30日 does not fit a narrow column and Word breaks it inside the date."""
+    text = str(value)
+    found = _DATE_CELL.match(text)
+    if found is None:
+        return text
+    y, m, d = (int(g) for g in found.groups())
+    return f"{y:04d}-{m:02d}-{d:02d}"
+
+
+def _date_widths(rows: Sequence[Sequence[str]], widths: list[float], size_pt: float) -> list[float]:
+    """Widen a column holding dates until 2026-11-30 fits on one line, taking the width from the widest other column."""
+    need = round(10 * size_pt / 2 / 72 * 2.54 + 0.45, 2)  # ten half-width characters and the cell's margins
+    out = list(widths)
+    for i in range(len(out)):
+        if out[i] >= need or not any(_DATE_ISO.match(str(r[i])) for r in rows):
+            continue
+        others = [j for j in range(len(out)) if j != i and not any(_DATE_ISO.match(str(r[j])) for r in rows)]
+        donor = max(others, key=lambda j: out[j], default=None)
+        if donor is None or out[donor] - (need - out[i]) < 1.6:  # a text column keeps room for a few characters
+            continue
+        out[donor] -= need - out[i]
+        out[i] = need
+    return out
+
+
+_DATE_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def picture(doc: Document, path: Path, width_cm: float = TEXT_WIDTH_CM, caption: str = "") -> Paragraph:
     """A picture centred across the text width (single line spacing: a fixed spacing would crop it), with a caption."""
     p = _styled(doc, _CAPTION_STYLE)
@@ -318,6 +416,23 @@ def picture(doc: Document, path: Path, width_cm: float = TEXT_WIDTH_CM, caption:
     if caption:
         _styled(doc, _CAPTION_STYLE, caption)
     return p
+
+
+# A landscape page for a chart: narrow margins so the picture is 24 cm wide (81 % of the 29.7 cm it is drawn at:
+# the charts' 10.5 pt labels print at 8.5 pt), and its height with the caption still fits 21 cm.
+LANDSCAPE_PICTURE_CM = 24.0
+
+
+def landscape_picture(doc: Document, path: Path, caption: str = "") -> Paragraph:
+    """A picture on a landscape page of its own, LANDSCAPE_PICTURE_CM wide. For the end of a document: what follows
+    stays on landscape pages (a section back to portrait would leave an empty page after the last picture)."""
+    wide = doc.add_section(WD_SECTION.NEW_PAGE)
+    wide.orientation = WD_ORIENT.LANDSCAPE
+    wide.page_width, wide.page_height = Cm(29.7), Cm(21)
+    wide.top_margin, wide.bottom_margin = Cm(0.9), Cm(1.4)
+    wide.left_margin = wide.right_margin = Cm(2.0)
+    wide.header_distance, wide.footer_distance = Cm(0.5), Cm(0.5)
+    return picture(doc, path, LANDSCAPE_PICTURE_CM, caption)
 
 
 def sign_off(doc: Document, day: date, issuer: str = ISSUER) -> None:

@@ -59,7 +59,7 @@ def drafts_for_day(plan: Plan, engine: Engine, facts: Facts, day: date,
 
 
 def digest_attachments(home: Path, plan_id: str, day: date) -> tuple[str, ...]:
-    """The documents the office's weekly digest carries: those of the ledger and the Gantt chart that exist in
+    """The documents the office's weekly digest carries: those of the 领导看板, the ledger and the Gantt chart that exist in
     the newest reports folder not after ``day``, as paths relative to ``home``; none when no folder was written."""
     from reports.folder import ATTACH_TO_DIGEST, latest_folder, plan_reports
 

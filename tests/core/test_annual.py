@@ -9,7 +9,7 @@ import pytest
 from core.annual import annual_outline, minutes_day
 from core.documents import DocumentFacts
 from core.events import CheckIn
-from core.outline import Outline, Table
+from core.outline import PENDING, Heading, Outline, Para, Table
 from core.plan import Plan
 from core.projects import investment
 from tests.docfacts import at, case, document_facts, known_history, project
@@ -37,7 +37,8 @@ def table_under(outline: Outline, heading: str) -> Table:
 def test_sections(outline: Outline) -> None:
     assert outline.title == "2024年度“两山”基地建设工作总结素材"
     assert outline.headings() == ["一、年度工作完成情况", "二、指标完成情况（2024年）", "三、典型案例（2024年）",
-                                  "四、项目库建设（2024年）", "五、调度会议召开情况", "六、延期事项"]
+                                  "四、项目库建设（2024年）", "五、调度会议召开情况", "六、延期事项", "七、存在问题",
+                                  "八、下一步打算"]
 
 
 def test_meetings_of_the_year_with_their_minutes_dates(outline: Outline) -> None:
@@ -74,11 +75,60 @@ def test_values_against_targets(outline: Outline, huyi: Plan) -> None:
     table = table_under(outline, "二、指标完成情况（2024年）")
     assert len(table.rows) == 20
     assert [row[0] for row in table.rows] == [str(n) for n in range(1, 21)]
+    assert table.header == ("序号", "指标", "目标值", "数据年度", "数值", "上年数值", "较上年", "评价")
     rows = {ind.id: row for ind, row in zip(huyi.indicators, table.rows, strict=True)}
     assert rows["2b"][1] == "地表水水质达到或优于Ⅲ类水比例"
-    assert rows["2b"][3:] == ("88%", "未达标", "88%，未达到目标 >90%")
-    assert rows["4a"][4] == "达标"
-    assert rows["1"][3:5] == ("—", "无数据")
+    assert rows["2b"][3:] == ("2024年", "88%", "93%", "下降5", "未达标")  # compared with the year before
+    assert rows["4a"][3:] == ("2024年", "45.6%", "45.1%", "上升0.5", "达标")
+    assert rows["1"][3:] == ("—", "—", "—", "—", "无数据")
+
+
+def test_values_of_a_year_not_yet_collected_show_the_latest_there_are(huyi: Plan) -> None:
+    """2025's values are collected in 2026: the 2025 summary says so and shows 2024's, 数据截至2024年, not 无数据 rows."""
+    doc = document_facts(huyi, as_of=date(2025, 12, 15))
+    outline = annual_outline(doc, 2025)
+    start = outline.blocks.index(next(b for b in outline.blocks if getattr(b, "text", "") == "二、指标完成情况（2025年）"))
+    intro = outline.blocks[start + 1]
+    assert isinstance(intro, Para)
+    assert intro.text.startswith("2025年指标数值按方案于2026年报送（截止2026年3月31日，尚未到报送时间），目前已报送0项、尚缺20项。")
+    assert "数据截至2024年" in intro.text
+    rows = {ind.id: row for ind, row in zip(huyi.indicators, table_under(outline, "二、指标完成情况（2025年）").rows,
+                                            strict=True)}
+    assert rows["2b"][3:5] == ("2024年", "88%")
+
+
+def test_a_year_the_plan_does_not_collect_is_not_tabulated_as_missing(huyi: Plan) -> None:
+    doc = document_facts(huyi, as_of=date(2029, 6, 30))
+    outline = annual_outline(doc, 2029)
+    texts = [b.text for b in outline.blocks if isinstance(b, Para)]
+    assert any(t.startswith("方案收集2024年至2028年的指标数值，2029年不在其中。") for t in texts)
+    table = table_under(outline, "二、指标完成情况（2029年）")
+    assert not any("2029年" in row[3] for row in table.rows)
+
+
+def test_work_due_on_the_last_day_of_the_year_counts(huyi: Plan) -> None:
+    """2028-12-31 is a Sunday: 提交2028年度工作总结 rolls to 2029-01-02, yet it is work due within 2028."""
+    doc = document_facts(huyi, as_of=date(2029, 1, 10))
+    assert doc.board.steps["build.annual-summary.2028"].due == date(2029, 1, 2)
+    outline = annual_outline(doc, 2028)
+    missed = table_under(outline, "（一）年内到期尚未完成的工作") if "（一）年内到期尚未完成的工作" in outline.headings(2) else \
+        table_under(outline, "（二）年内到期尚未完成的工作")
+    assert "提交2028年度工作总结" in [row[2] for row in missed.rows]
+    texts = [b.text for b in outline.blocks if isinstance(b, Para)]
+    assert any(t.startswith("按截止日期计，2028年内（含12月31日）到期的工作共") for t in texts)
+
+
+def test_problems_and_next_steps_from_the_records(outline: Outline) -> None:
+    start = outline.headings().index("七、存在问题")
+    blocks = [b for b in outline.blocks if isinstance(b, (Para, Heading))]
+    section = blocks[blocks.index(Heading("七、存在问题")):blocks.index(Heading("八、下一步打算"))]
+    texts = [b.text for b in section if isinstance(b, Para)]
+    assert any("工作逾期完成" in t for t in texts)  # themes 2, 6 and 7 came in late
+    assert any("1项指标最新数值未达到目标：地表水水质达到或优于Ⅲ类水比例" in t for t in texts)
+    assert texts[-1].startswith(PENDING)
+    after = blocks[blocks.index(Heading("八、下一步打算")):]
+    assert any(isinstance(b, Para) and b.text.startswith("按方案，2025年有") for b in after)
+    assert start == 6
 
 
 def test_cases_of_the_year_per_theme(outline: Outline) -> None:

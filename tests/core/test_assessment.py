@@ -101,3 +101,16 @@ def test_missing_data_says_what_belongs_there(huyi: Plan) -> None:
     assert f"{PENDING}项目库尚无项目记录；按年度填写项目数量和投资。" in four
     assert any(t.startswith(f"{PENDING}尚无指标数值") for t in texts(section(outline, 2)))
     assert all(any(t.startswith(PENDING) for t in texts(section(outline, n))) for n in range(1, 7))
+
+
+def test_cites_the_latest_year_with_values_and_names_the_years_missing(outline: Outline) -> None:
+    """On 2025-01-06 two indicators have 2024 values: the draft cites 2024 and says which years still owe values."""
+    intro = outline.blocks[0]
+    assert isinstance(intro, Para)
+    assert "指标数值引用已有的最新年度2024年（数据截至2024年）" in intro.text
+    assert "2024年（缺18项）、2025年、2026年、2027年、2028年的数值尚未报送。" in intro.text
+
+
+def test_without_values_it_says_so(huyi: Plan) -> None:
+    intro = assessment_outline(document_facts(huyi, values={})).blocks[0]
+    assert isinstance(intro, Para) and "尚无任何年度的指标数值；2024年、2025年" in intro.text

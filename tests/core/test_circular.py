@@ -18,7 +18,7 @@ from core.circular import (
 )
 from core.documents import DocumentFacts
 from core.events import Extension
-from core.outline import Heading, Para, Table
+from core.outline import Heading, Para, Table, day_zh
 from core.performance import bureau_performance
 from core.plan import Plan
 from tests.docfacts import at, document_facts, known_history
@@ -131,7 +131,7 @@ def test_many_overdue_items_are_grouped_by_lead_bureau_with_counts(huyi: Plan) -
     listed = [row[1] for b in outline.blocks[start:end] if isinstance(b, Table) for row in b.rows]
     assert len(listed) == len(red)
     assert f"共{len(red)}项工作逾期，涉及{len(groups)}个牵头单位" in next(
-        b.text for b in outline.blocks[start:end] if isinstance(b, Para))
+        b.text for b in outline.blocks[start:end] if isinstance(b, Para) and b.text.startswith("截至"))
 
 
 def test_an_extended_item_shows_the_original_and_the_new_due(huyi: Plan) -> None:
@@ -169,3 +169,29 @@ def test_circular_sections(doc: DocumentFacts) -> None:
     assert outline.title == "鄠邑区“两山”基地建设工作情况通报"
     assert outline.headings() == ["一、各单位完成情况", "二、逾期事项", "三、近期到期事项（至2025年2月28日）", "四、工作要求"]
     assert all(isinstance(t, Table) for t in outline.tables())
+
+
+def test_opening_gives_the_forecast_in_one_sentence(huyi: Plan) -> None:
+    on_time = circular_outline(document_facts(huyi)).blocks[0]
+    assert isinstance(on_time, Para)
+    assert "按当前进度，最后一项工作“完成国家评估”预计按计划于2029年12月31日完成。" in on_time.text
+    behind = document_facts(huyi, as_of=date(2029, 6, 30))
+    end = behind.board.end
+    assert end is not None and end.late_days > 0
+    opening = circular_outline(behind).blocks[0]
+    assert isinstance(opening, Para)
+    assert (f"最后一项工作“完成国家评估”预计{day_zh(end.forecast_due)}完成，比计划（{day_zh(end.due)}）"
+            f"晚{end.late_days}天。") in opening.text
+
+
+def test_what_changed_since_the_previous_circular(huyi: Plan) -> None:
+    """On 2024-12-03 five 2024 case themes turned red since 11-26's circular; by 12-10 three of them were handed in."""
+    first = circular_outline(document_facts(huyi, as_of=date(2024, 12, 3)))
+    start = first.blocks.index(next(b for b in first.blocks if isinstance(b, Heading) and b.text == "二、逾期事项"))
+    change = first.blocks[start + 1]
+    assert isinstance(change, Para)
+    assert change.text.startswith("与上期（2024年第48期，截至2024年11月26日）相比，新增逾期5项：“征集2024年典型案例：")
+    assert change.text.endswith("；已销号0项。")
+    later = circular_outline(document_facts(huyi, as_of=date(2024, 12, 10)))
+    text = next(b.text for b in later.blocks if isinstance(b, Para) and b.text.startswith("与上期"))
+    assert "新增逾期0项；已销号3项：“征集2024年典型案例：生态保护修复与环境治理”" in text

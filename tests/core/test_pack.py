@@ -37,7 +37,7 @@ def test_sections_as_in_the_markdown_pack(outline: Outline) -> None:
 def test_every_section_has_a_real_table(outline: Outline) -> None:
     """Progress, overdue, the 45 days ahead, values owed, verdicts, cases and projects: seven tables."""
     headers = [t.header[0] for t in outline.tables()]
-    assert headers == ["阶段／常态化工作", "序号", "截止日期", "收集事项", "序号", "主题", "年度"]
+    assert headers == ["阶段／常态化工作", "序号", "截止日期", "单位", "序号", "主题", "年度"]
     progress = outline.tables()[0]
     assert len(progress.rows) == 8  # five phases and three tracks
     assert progress.rows[0] == ("动员部署阶段", "阶段", "绿灯", "已完成", "3/3")
@@ -56,8 +56,28 @@ def test_same_overdue_steps_as_the_markdown(doc: DocumentFacts, outline: Outline
 def test_values_owed_by_bureau(outline: Outline) -> None:
     """2024's values: 18 of 20 still owed, each bureau with the indicators it owes."""
     assert Para("收集2024年度指标数值（截止2025年3月31日）：尚缺18项。") in outline.blocks
-    owed = {row[1]: row[2] for row in outline.tables()[3].rows}
-    assert owed["区气象局"] == "国际国内生态文化品牌"
+    owed = {row[0]: row[1] for row in outline.tables()[3].rows}
+    assert owed["区气象局"] == "国际国内生态文化品牌（2024年）"
+
+
+def test_values_owed_for_several_years_are_one_table(huyi: Plan) -> None:
+    """Two years open at once (2026's and 2027's values both missing in 2028): one table, a bureau once, its years
+    beside each indicator."""
+    late = document_facts(huyi, as_of=date(2028, 3, 20), values={})
+    outline = pack_outline(late, "meetings.2028q1")
+    tables = [t for t in outline.tables() if t.header[0] == "单位"]
+    assert len(tables) == 1
+    bureaus = [row[0] for row in tables[0].rows]
+    assert len(bureaus) == len(set(bureaus))
+    owed = dict(tables[0].rows)
+    assert "国际国内生态文化品牌（" in owed["区气象局"] and owed["区气象局"].count("国际国内生态文化品牌") == 1
+    assert sum(1 for b in outline.blocks if isinstance(b, Para) and "尚缺" in b.text) >= 2  # one line per year
+
+
+def test_an_empty_project_library_says_so(huyi: Plan) -> None:
+    outline = pack_outline(document_facts(huyi, as_of=date(2025, 2, 20), projects=()), "meetings.2025q1")
+    assert Para("项目库尚未录入，暂无项目和投资数据。") in outline.blocks
+    assert not any(isinstance(b, Para) and "项目0个" in b.text for b in outline.blocks)
 
 
 def test_two_figures(huyi: Plan, outline: Outline) -> None:

@@ -47,10 +47,14 @@ def test_every_kind_writes_its_file(example: Database, tmp_path: Path) -> None:
     assert pack.exit_code == 0, pack.output
     assert len(Document(str(tmp_path / "会议.docx")).inline_shapes) == 2  # the Gantt and the indicator chart
     assert "单位考评" in load_workbook(tmp_path / "台账.xlsx").sheetnames
+    a3 = run(example, "report", "ledger", "--paper", "A3", "--as-of", "2026-11-27", "--out", str(tmp_path / "A3.xlsx"))
+    assert a3.exit_code == 0, a3.output
+    assert load_workbook(tmp_path / "A3.xlsx")["汇总"].page_setup.paperSize == 8  # A3 in the OOXML table
     written = run(example, "report", "all", "--as-of", "2026-11-27")
     assert written.exit_code == 0, written.output
     folder = example.home / "reports" / "huyi-two-mountains" / "2026-11-27"
-    assert {p.name for p in folder.iterdir()} == {names.LEDGER, names.GANTT, names.INDICATORS, names.CIRCULAR, names.PACK,
+    assert {p.name for p in folder.iterdir()} == {names.DASHBOARD, names.DASHBOARD_DOCX, names.LEDGER, names.GANTT,
+                                                 names.INDICATORS, names.CIRCULAR, names.PACK,
                                                  names.SELF_ASSESSMENT, names.annual_name(2026)}
 
 
@@ -63,6 +67,8 @@ def test_every_kind_writes_its_file(example: Database, tmp_path: Path) -> None:
     (["report", "pack", "build.pathways", "--out", "x.docx"], "不是调度会议步骤"),
     (["report", "gantt", "--out", "no/such/folder/g.png"], "不存在"),
     (["report", "gantt", "--as-of", "2026-13-01", "--out", "g.png"], "--as-of"),
+    (["report", "ledger", "--paper", "B5", "--out", "x.xlsx"], "只能是 A4 或 A3"),
+    (["report", "circular", "--paper", "A3", "--out", "x.docx"], "--paper 只用于 ledger"),
 ])
 def test_refusals_exit_2_and_write_nothing(database: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                            args: list[str], words: str) -> None:

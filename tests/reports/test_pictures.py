@@ -9,16 +9,21 @@ from datetime import time as clock
 from pathlib import Path
 
 import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
 from matplotlib.image import imread
+from matplotlib.patches import Rectangle
+from matplotlib.text import Text
 
 from core.collect import Collected, collected_events
 from core.documents import DocumentFacts
 from core.events import SHANGHAI, CheckIn, Extension, Fact, Facts, Review
+from core.gantt import LIGHT_COLOURS, gantt_rows
 from core.indicators import IndicatorValue
 from core.plan import Plan
 from core.status import Engine
 from core.workdays import WorkdayCalendar
-from reports.pictures import write_gantt, write_indicator_chart
+from reports.pictures import MIN_EXTENSION_PX, gantt_figure, indicator_figure, write_gantt, write_indicator_chart
 
 AS_OF = date(2025, 6, 30)
 
@@ -138,3 +143,97 @@ def test_a_failed_drawing_leaves_the_old_file_alone(doc: DocumentFacts, tmp_path
     assert out.read_bytes() == b"last week's chart"
     assert [p.name for p in tmp_path.iterdir()] == ["甘特图.png"]
 
+
+
+def patch_by_gid(figure: Figure, gid: str) -> Rectangle:
+    """The drawn bar with this gid (reports.pictures names the parts a reader is meant to find)."""
+    [found] = [p for ax in figure.axes for p in ax.patches if p.get_gid() == gid]
+    assert isinstance(found, Rectangle)
+    return found
+
+
+def texts(figure: Figure, prefix: str) -> list[Text]:
+    return [t for ax in figure.axes for t in ax.texts if (t.get_gid() or "").startswith(prefix)]
+
+
+def day_x(day: date, first: date = date(2024, 1, 1)) -> float:
+    return float((day - first).days)
+
+
+def test_an_overdue_bar_runs_red_from_its_due_date_to_today(doc: DocumentFacts) -> None:
+    figure, _ = gantt_figure(doc)
+    late = patch_by_gid(figure, "late:meetings.2025q1")  # due 2025-03-31, never met
+    assert late.get_x() == day_x(date(2025, 3, 31)) + 1
+    assert late.get_x() + late.get_width() == day_x(AS_OF) + 1  # a day is [x, x + 1): today included
+    assert to_hex(late.get_facecolor()) == LIGHT_COLOURS["red"].lower()
+    # Handed in two weeks late: the red runs to the day it was done.
+    done_late = patch_by_gid(figure, "late:apply.national-review")
+    assert done_late.get_x() + done_late.get_width() == day_x(date(2024, 10, 15)) + 1
+
+
+def test_a_short_extension_is_visible_at_a4(huyi: Plan, doc: DocumentFacts) -> None:
+    """Two days on a five-year axis: drawn at least MIN_EXTENSION_PX wide, with a tick at the original due date."""
+    extended = Extension("mobilize.commission", "office", at("2024-04-15"), date(2024, 4, 24), "补充材料")
+    facts = Facts([extended])
+    short = DocumentFacts(huyi, doc.engine, facts, date(2024, 4, 23), doc.engine.board(facts, date(2024, 4, 23)), {})
+    figure, _ = gantt_figure(short)
+    hatched = patch_by_gid(figure, "extension:mobilize.commission")
+    ax = figure.axes[0]
+    x0, x1 = ax.transData.transform([(hatched.get_x(), 0), (hatched.get_x() + hatched.get_width(), 0)])[:, 0]
+    assert (x1 - x0) * 150 / figure.dpi >= MIN_EXTENSION_PX  # pixels of the 150 dpi picture
+    assert hatched.get_hatch() == "////"
+    assert [line for line in ax.lines if line.get_gid() == "original-due:mobilize.commission"]
+
+
+def test_each_step_row_names_its_lead_bureau(doc: DocumentFacts) -> None:
+    figure, _ = gantt_figure(doc)
+    leads = {t.get_gid(): t.get_text() for t in texts(figure, "lead:")}
+    rows = [r for r in gantt_rows(doc.plan, doc.board) if not r.header]
+    assert len(leads) == len(rows)
+    assert leads["lead:研究制定工作方案"] == "生态环境局"
+    assert leads["lead:每季度调度会议"] == "领导小组办公室"
+
+
+def test_the_forecast_end_is_on_the_axis(huyi: Plan) -> None:
+    """Far behind: the plan's end is forecast past its due, and the axis reaches the forecast, marked by a star."""
+    events, values = history(huyi)
+    engine = Engine(huyi, WorkdayCalendar())
+    facts = Facts(events)
+    late_day = date(2029, 6, 30)
+    board = engine.board(facts, late_day)
+    assert board.end is not None and board.end.forecast_due > date(2029, 12, 31)
+    figure, _ = gantt_figure(DocumentFacts(huyi, engine, facts, late_day, board, values))
+    ax = figure.axes[0]
+    assert ax.get_xlim()[1] >= day_x(board.end.forecast_due)
+    stars = [line for line in ax.lines if line.get_marker() == "*"]
+    assert [line.get_xdata()[0] for line in stars] == [day_x(board.end.forecast_due)]
+
+
+def test_yellow_only_when_the_due_is_near(doc: DocumentFacts) -> None:
+    colours = {bar.step: bar.light for row in gantt_rows(doc.plan, doc.board) for bar in row.bars if not row.header}
+    for sid, colour in colours.items():
+        status = doc.board.steps[sid]
+        assert (colour == "yellow") == (status.status == "due_soon"), sid
+        if status.status in ("not_open", "open") and status.due > doc.as_of and status.status != "due_soon":
+            assert colour == "grey", sid
+
+
+def test_one_missing_label_per_panel_red_when_overdue(doc: DocumentFacts) -> None:
+    """Indicator 10 has no 2024 value and 2024's collection was due 2025-03-31: one red 未报送 in its panel."""
+    figure, _ = indicator_figure(doc)
+    notes = texts(figure, "missing")
+    assert len(notes) == 1
+    [note] = notes
+    assert note.get_text() == "未报送：2024年"
+    assert to_hex(note.get_color()) == LIGHT_COLOURS["red"].lower()
+    for ax in figure.axes:
+        assert sum(1 for t in ax.texts if "未报送" in t.get_text()) <= 1
+
+
+def test_labels_print_at_eight_points_on_a_landscape_page(doc: DocumentFacts) -> None:
+    """The pack prints the pictures 24 cm wide (81 % of their 29.7 cm): every word drawn prints at ≥ 8 pt."""
+    for figure, _ in (gantt_figure(doc), indicator_figure(doc)):
+        figure.canvas.draw()
+        sizes = [t.get_fontsize() for ax in figure.axes for t in [*ax.texts, *ax.get_yticklabels(), *ax.get_xticklabels()]
+                 if t.get_text()]
+        assert min(sizes) * 24 / 29.7 >= 8

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from docx import Document as open_docx
 from docx.document import Document
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Cm, Length, Pt, RGBColor
@@ -75,7 +76,7 @@ def test_a4_with_the_official_margins(written: dict[str, Path], kind: str) -> No
     ("pack", "2025年第一季度调度会议材料"),
     ("circular", "鄠邑区“两山”基地建设工作情况通报"),
     ("annual", "2024年度“两山”基地建设工作总结素材"),
-    ("self-assessment", "鄠邑区“绿水青山就是金山银山”实践创新基地自评估报告"),
+    ("self-assessment", "鄠邑区“绿水青山就是金山银山”\n实践创新基地自评估报告"),  # broken between words
 ])
 def test_title_in_fangzheng_xiaobiaosong(written: dict[str, Path], kind: str, title: str) -> None:
     """The title (the first paragraph, or the first under a 红头) is centred, 二号, in 方正小标宋简体 named as run font
@@ -122,19 +123,63 @@ def test_headings_in_heiti_and_kaiti(written: dict[str, Path]) -> None:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_page_number_field_in_the_footer(written: dict[str, Path], kind: str) -> None:
-    """``— 1 —`` centred, the number a PAGE field the reader's program fills in."""
-    footer = opened(written, kind).sections[0].footer.paragraphs[0]
-    assert footer.alignment == WD_ALIGN_PARAGRAPH.CENTER
-    assert footer.text == "— 1 —"
-    instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
-    assert instructions == ["PAGE"]
-    assert [f.get(qn("w:fldCharType")) for f in footer._p.iter(qn("w:fldChar"))] == ["begin", "separate", "end"]
+    """``— 1 —``, the number a PAGE field the reader's program fills in: right on odd pages, left on even ones, one
+    character (四号) in from the margin, as GB/T 9704 prints page numbers."""
+    document = opened(written, kind)
+    assert document.settings.odd_and_even_pages_header_footer
+    odd, even = document.sections[0].footer.paragraphs[0], document.sections[0].even_page_footer.paragraphs[0]
+    assert (odd.alignment, odd.paragraph_format.right_indent) == (WD_ALIGN_PARAGRAPH.RIGHT, Pt(14))
+    assert (even.alignment, even.paragraph_format.left_indent) == (WD_ALIGN_PARAGRAPH.LEFT, Pt(14))
+    for footer in (odd, even):
+        assert footer.text == "— 1 —"
+        instructions = [t.text.strip() for t in footer._p.iter(qn("w:instrText"))]
+        assert instructions == ["PAGE"]
+        assert [f.get(qn("w:fldCharType")) for f in footer._p.iter(qn("w:fldChar"))] == ["begin", "separate", "end"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_document_grid_of_28_characters_by_22_lines(written: dict[str, Path], kind: str) -> None:
+    """GB/T 9704's 版心: 22 lines of 28 characters; 三号 at its own width fits 27 characters on 156 mm."""
+    document = opened(written, kind)
+    grid = document.sections[0]._sectPr.find(qn("w:docGrid"))
+    assert grid is not None and grid.get(qn("w:type")) == "lines"
+    assert int(225 / 25.4 * 72 * 20 / int(grid.get(qn("w:linePitch")))) == 22  # lines on a 225 mm block
+    normal = document.styles["Normal"]
+    spacing = normal.element.rPr.find(qn("w:spacing"))
+    pitch = normal.font.size.pt + int(spacing.get(qn("w:val"))) / 20
+    assert int(word.TEXT_WIDTH_CM / 2.54 * 72 / pitch) == 28  # 三号 characters on a 156 mm line
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_table_rows_never_split_and_dates_fit(written: dict[str, Path], kind: str) -> None:
+    document = opened(written, kind)
+    for t in document.tables:
+        for row in list(t.rows)[1:]:  # the header row repeats on every page instead
+            assert row._tr.trPr is not None and row._tr.trPr.find(qn("w:cantSplit")) is not None
+        for row in cells(t)[1:]:
+            assert not any(re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日", c) for c in row)  # 2024-06-26, never wrapped
+        for n, column in enumerate(t.columns):
+            texts = [t.cell(r, n).text for r in range(1, len(t.rows))]
+            if any(re.fullmatch(r"\d{4}-\d{2}-\d{2}", x) for x in texts):
+                size = 10.5 if len(t.columns) >= 6 else 12
+                assert column.width >= Cm(10 * size / 2 / 72 * 2.54 + 0.4), (kind, t.cell(0, n).text)
+
+
+def test_titles_break_between_words() -> None:
+    assert word.title_lines("鄠邑区“绿水青山就是金山银山”实践创新基地自评估报告") == [
+        "鄠邑区“绿水青山就是金山银山”", "实践创新基地自评估报告"]
+    assert word.title_lines("2026年第四季度调度会议材料") == ["2026年第四季度调度会议材料"]
+    long = "鄠邑区“绿水青山就是金山银山”实践创新基地建设工作方案实施情况自评估报告"
+    assert all(len(line) <= word.TITLE_CHARS for line in word.title_lines(long))
+    assert "".join(word.title_lines(long)) == long
 
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_issuing_body_and_date_at_the_end(written: dict[str, Path], kind: str) -> None:
-    """The office and the day, right-aligned; the circular's 版记 (its own style) comes after them."""
-    last = [p for p in opened(written, kind).paragraphs if p.text and p.style is not None and p.style.name != "版记"][-2:]
+    """The office and the day, right-aligned; the circular's 版记 (its own style) and the pack's chart pages (their
+    captions) come after them."""
+    last = [p for p in opened(written, kind).paragraphs
+            if p.text and p.style is not None and p.style.name != "版记" and not re.match(r"图\d", p.text)][-2:]
     assert [p.text for p in last] == ["鄠邑区“两山”基地建设工作领导小组办公室", "2025年1月6日"]
     assert all(p.alignment == WD_ALIGN_PARAGRAPH.RIGHT for p in last)
 
@@ -209,16 +254,37 @@ def test_pack_has_real_tables_and_both_pictures(written: dict[str, Path]) -> Non
     assert len(document.tables) == 6  # no upcoming table: nothing falls due by 2025-02-20
     assert cells(document.tables[0])[1] == ["动员部署阶段", "阶段", "绿灯", "已完成", "3/3"]
     assert len(document.inline_shapes) == 2
-    assert all(abs(shape.width - Cm(word.TEXT_WIDTH_CM)) < Cm(0.01) for shape in document.inline_shapes)
     captions = [p.text for p in document.paragraphs if p.text.startswith("图")]
     assert captions == ["图1\u3000工作进度甘特图", "图2\u3000指标完成情况"]
+    assert "（见图1：工作进度甘特图）" in [p.text for p in document.paragraphs]
+
+
+def test_pack_charts_are_on_landscape_pages_at_full_width(written: dict[str, Path]) -> None:
+    """Each chart on a landscape page of its own, 24 cm wide: drawn 29.7 cm wide with 10 pt and larger labels, they
+    print at 8 pt or more (at a portrait page's 15.6 cm they printed at about 4 pt)."""
+    document = opened(written, "pack")
+    assert document.sections[0].orientation == WD_ORIENT.PORTRAIT
+    wide = list(document.sections)[1:]
+    assert len(wide) == 2 and all(s.orientation == WD_ORIENT.LANDSCAPE and s.page_width > s.page_height for s in wide)
+    for shape in document.inline_shapes:
+        assert shape.width >= Cm(24) - Cm(0.01)
+        assert 10 * shape.width / Cm(29.7) >= 8  # the charts' smallest label is 10 pt (tests/reports/test_pictures)
+    for section in wide:  # the picture and its caption fit the page's height
+        room = section.page_height - section.top_margin - section.bottom_margin
+        assert document.inline_shapes[0].height + Cm(1.2) <= room
+    body = document.element.body
+    pictures = [p for p in body.iter(qn("w:p")) if p.findall(".//" + qn("w:drawing"))]
+    breaks = [p for p in body.iter(qn("w:p")) if p.find(qn("w:pPr") + "/" + qn("w:sectPr")) is not None]
+    order = list(body.iter(qn("w:p")))
+    # Every picture comes after the first section's end: none is on a portrait page.
+    assert all(order.index(pic) > order.index(breaks[0]) for pic in pictures)
 
 
 def test_annual_lists_the_years_meetings(written: dict[str, Path]) -> None:
     document = opened(written, "annual")
     meetings = next(t for t in document.tables if t.rows[0].cells[0].text == "会议")
     assert [row[0] for row in cells(meetings)[1:]] == ["2024年第二季度调度会议", "2024年第三季度调度会议", "2024年第四季度调度会议"]
-    assert [row[2] for row in cells(meetings)[1:]] == ["2024年6月26日", "2024年9月26日", "2024年12月26日"]
+    assert [row[2] for row in cells(meetings)[1:]] == ["2024-06-26", "2024-09-26", "2024-12-26"]
 
 
 def test_written_whole(written: dict[str, Path]) -> None:
