@@ -77,11 +77,25 @@ def status(
         status_all(as_of, as_json)
         return
     ctx = Context(plan_file)
-    plan, engine, facts = load_context(plan_file, events, ctx)
-    day = parse_day(as_of, "--as-of") if as_of else today(plan)
+    if events is None and (cached := _cached_facts(ctx, as_of)) is not None:
+        plan, engine, facts, day, library = cached
+    elif events is None:
+        mark = _fact_mark(ctx)  # before the facts are read: a write in between only makes the entry older
+        plan = ctx.plan
+        found = _database_events(ctx)
+        engine, facts = Engine(plan, ctx.calendar), Facts(found)
+        day = parse_day(as_of, "--as-of") if as_of else today(plan)
+        library = library_for(ctx, day.year)
+        if mark is not None:
+            from db import factcache
+
+            factcache.store(ctx.home / "cache", mark, _plan_key(plan), day.year, (found, library))
+    else:
+        plan, engine, facts = load_context(plan_file, events, ctx)
+        day = parse_day(as_of, "--as-of") if as_of else today(plan)
+        library = None
     board = engine.board(facts, day)
     _notices(engine)
-    library = library_for(ctx, day.year) if events is None else None
     if as_json:
         doc = board_document(plan, board)
         if library is not None:
@@ -94,6 +108,35 @@ def status(
         from core.reports import library_line
 
         out.print(library_line(library), markup=False)
+
+
+def _plan_key(plan: Plan) -> str:
+    return f"{plan.id}:{plan.source}:{plan.content_hash}"
+
+
+def _fact_mark(ctx: Context) -> str | None:
+    """The fact cache's key for this database (None: no cache; see db.factcache)."""
+    from db import factcache
+    from db.schema import EXPECTED_REVISION
+
+    return factcache.mark(ctx.url, EXPECTED_REVISION)
+
+
+def _cached_facts(ctx: Context, as_of: str | None) -> tuple[Plan, Engine, Facts, date, dict[str, object] | None] | None:
+    """The plan, engine, facts, day and library from the fact cache when the database is unchanged since they
+    were kept (no SQLAlchemy imported); None otherwise, and status reads the database."""
+    mark = _fact_mark(ctx)
+    if mark is None:
+        return None
+    from db import factcache
+
+    plan = ctx.plan
+    day = parse_day(as_of, "--as-of") if as_of else today(plan)
+    found = factcache.load(ctx.home / "cache", mark, _plan_key(plan), day.year)
+    if found is None:
+        return None
+    events, library = found
+    return plan, Engine(plan, ctx.calendar), Facts(events), day, library
 
 
 def library_for(ctx: Context, year: int, values: Mapping[str, Mapping[int, IndicatorValue]] | None = None,

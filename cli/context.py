@@ -100,7 +100,7 @@ class Context:
 
     @cached_property
     def url(self) -> str:
-        from db.engine import database_url
+        from db.urls import database_url  # no SQLAlchemy: status may answer from the fact cache
 
         return database_url(self.settings)
 

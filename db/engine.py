@@ -8,22 +8,12 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from config.settings import Settings
+from db.urls import database_url
 
 __all__ = ["database_url", "make_engine", "make_sessionmaker", "read_session", "redact_url"]
 
 _SQLITE_BUSY_MS = 30_000
 _READ_ONLY = "liangshan_read_only"
-
-
-def database_url(settings: Settings) -> str:
-    """``LIANGSHAN_DB_URL``, else a SQLite file under ``LIANGSHAN_HOME``."""
-    if settings.db_url is not None:
-        url = settings.db_url.get_secret_value()
-        # "postgresql://" means psycopg 3 here, the driver the project installs.
-        return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
-    home = Path(settings.home).resolve()
-    return f"sqlite:///{home / 'liangshan.db'}"
 
 
 def redact_url(url: str) -> str:

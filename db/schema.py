@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, text
-from sqlalchemy.exc import DBAPIError
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 __all__ = ["EXPECTED_REVISION", "schema_revision"]
 
@@ -17,6 +19,9 @@ def schema_revision(engine: Engine) -> str | None:
     Raises:
         sqlalchemy.exc.OperationalError: the database cannot be reached at all.
     """
+    from sqlalchemy import text  # here: EXPECTED_REVISION alone must not import SQLAlchemy (db.factcache)
+    from sqlalchemy.exc import DBAPIError
+
     with engine.connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
