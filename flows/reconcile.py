@@ -17,7 +17,7 @@ from tasks.gates import sync_gates
 from tasks.notify import notify_bureaus
 from tasks.portfolio import publish_portfolio
 from tasks.snapshot import load_snapshot
-from tasks.steps import report_step
+from tasks.steps import phase_flow_name, report_step
 
 __all__ = ["phase_run", "reconcile"]
 
@@ -98,7 +98,7 @@ def reconcile(as_of: date | None = None, plan: str | None = None) -> State:
             "status": board.steps[sid].status,
             "message": step_message(the_plan, board.steps[sid]),
         } for sid in shown]
-        phase_run.with_options(name=group.title, flow_run_name=group.title)(steps, return_state=True)
+        phase_run.with_options(name=phase_flow_name(group.title), flow_run_name=group.title)(steps, return_state=True)
     publish_board(snap)
     publish_portfolio(day)
     gates = sync_gates(snap)

@@ -9,6 +9,7 @@ from core.events import Facts
 from core.followup import latest_notes
 from core.meeting import current_meeting, meeting_pack
 from core.reports import board_rows, indicator_rows, library_line, progress, summary_markdown
+from tasks.runonce import ONCE
 from tasks.snapshot import Snapshot
 
 __all__ = ["artifact_keys", "publish_board"]
@@ -19,7 +20,7 @@ def artifact_keys(plan_id: str) -> dict[str, str]:
     return {kind: f"{plan_id}-{kind}" for kind in ("board", "summary", "progress", "indicators", "meeting-pack")}
 
 
-@task(name="publish_board", task_run_name="发布看板")
+@task(name="publish_board", task_run_name="发布看板", **ONCE)
 def publish_board(snap: Snapshot) -> dict[str, str]:
     """The board table, the markdown summary, the share of steps done, the latest indicator verdicts and the pack
     for the dispatch meeting in preparation."""

@@ -11,6 +11,7 @@ from prefect import get_run_logger, task
 from prefect.artifacts import create_link_artifact, create_markdown_artifact
 
 from core.workdays import WorkdayCalendar
+from tasks.runonce import ONCE
 from tasks.snapshot import Snapshot
 
 __all__ = ["REPORTS_KEY", "reports_due", "write_reports"]
@@ -30,7 +31,7 @@ def reports_due(calendar: WorkdayCalendar, root: Path, day: date) -> bool:
     return latest is None or date.fromisoformat(latest.name) < monday
 
 
-@task(name="write_reports", task_run_name="生成台账和报告")
+@task(name="write_reports", task_run_name="生成台账和报告", **ONCE)
 def write_reports(snap: Snapshot, force: bool = False) -> dict[str, Any]:
     """The week's documents, written whole (each file replaced at once), and a link artifact to the portal's list."""
     from config.settings import get_settings

@@ -21,6 +21,7 @@ from core.choices import checkin_step_ids, parse_id, step_labels
 from core.deployments import deployment_name
 from core.plan import Plan
 from core.status import Board
+from tasks.runonce import ONCE
 from tasks.snapshot import Snapshot
 
 __all__ = ["gate_run_name", "live_gates", "sync_gates", "wanted_gates"]
@@ -51,7 +52,7 @@ def live_gates(client: Any, deployment_id: Any) -> dict[str, list[Any]]:
     return by_step
 
 
-@task(name="sync_gates", task_run_name="维护待报送闸门")
+@task(name="sync_gates", task_run_name="维护待报送闸门", **ONCE)
 def sync_gates(snap: Snapshot) -> dict[str, Any]:
     """Create missing gates, cancel gates whose step no longer owes anything, and duplicates."""
     from prefect.deployments import run_deployment

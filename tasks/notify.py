@@ -18,6 +18,7 @@ from core.plan import Plan
 from core.status import Engine
 from core.workdays import WorkdayCalendar
 from tasks.notifier import AppriseNotifier, Notifier, redact
+from tasks.runonce import ONCE
 from tasks.snapshot import Snapshot
 
 __all__ = ["NotifyReport", "PortalLinker", "digest_attachments", "drafts_for_day", "notifier_from_settings",
@@ -192,7 +193,7 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fa
     return NotifyReport(True, len(queued), len(report.sent), len(report.failed) + len(report.dead), len(report.no_channel))
 
 
-@task(name="notify_bureaus", task_run_name="通知责任单位")
+@task(name="notify_bureaus", task_run_name="通知责任单位", **ONCE)
 def notify_bureaus(snap: Snapshot) -> dict[str, Any]:
     """Working days only: queue what the ladder says and deliver the outbox."""
     logger = get_run_logger()

@@ -9,6 +9,8 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.artifacts import create_table_artifact
 
+from tasks.runonce import ONCE
+
 __all__ = ["PORTFOLIO_KEY", "portfolio_rows", "portfolio_table", "publish_portfolio"]
 
 PORTFOLIO_KEY = "portfolio"
@@ -64,7 +66,7 @@ def portfolio_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return table
 
 
-@task(name="publish_portfolio", task_run_name="发布全部计划一览")
+@task(name="publish_portfolio", task_run_name="发布全部计划一览", **ONCE)
 def publish_portfolio(day: date) -> int:
     """Every plan's lights, progress, overdue count, next deadline and forecast end as the ``portfolio``
     table (the same rows as ``liangshan status --all``); how many plans it shows."""

@@ -13,6 +13,7 @@ from core.indicators import IndicatorValue
 from core.plan import Plan
 from core.status import Board
 from core.workdays import WorkdayCalendar
+from tasks.runonce import ONCE
 
 __all__ = ["DatabaseUnavailable", "Snapshot", "load_snapshot", "snapshot"]
 
@@ -97,7 +98,7 @@ def snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
                     values, library)
 
 
-@task(name="load_snapshot", task_run_name="载入计划和报送记录")
+@task(name="load_snapshot", task_run_name="载入计划和报送记录", **ONCE)
 def load_snapshot(as_of: date, plan_id: str | None = None) -> Snapshot:
     """Load plan and facts once and evaluate every step."""
     return snapshot(as_of, plan_id)

@@ -200,3 +200,32 @@ def test_non_working_day_still_records_the_board(home: Path) -> None:
     """On Sunday 2024-04-21 the board is updated and marked a non-working day."""
     state = reconcile(as_of=date(2024, 4, 21), return_state=True)
     assert state.result(raise_on_failure=False)["workday"] is False
+
+
+def test_state_lines_stay_in_the_graph_not_in_prefects_log(home: Path, caplog: Any) -> None:
+    """Each step's and phase's "Finished in state …" line is shown on the console but not stored as a log of
+    the run (the graph shows those states by name); the reconcile's own lines are stored."""
+    import logging
+
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+
+    with caplog.at_level(logging.INFO):
+        state = reconcile(as_of=date(2024, 4, 23), return_state=True)
+    assert state.name == "1项逾期"
+    shown = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("Finished in state 逾期") for m in shown)  # the overdue work plan, on the console
+    assert any(m.startswith("Task run failed with state: 逾期") for m in shown)
+    run_id = state.state_details.flow_run_id
+    children, _ = _graph(run_id)
+    ids = [run_id, *(c.id for c in children)]
+    deadline = time.monotonic() + 30
+    while True:
+        with get_client(sync_client=True) as client:
+            stored = [log.message for log in client.read_logs(
+                log_filter=LogFilter(flow_run_id=LogFilterFlowRunId(any_=ids)), limit=200)]
+        if any("1项逾期" in m for m in stored) or time.monotonic() > deadline:  # sent in order, in batches
+            break
+        time.sleep(0.2)
+    assert any(m.startswith("Finished in state 1项逾期") for m in stored)  # the reconcile's own end
+    assert not [m for m in stored if m.startswith(("Finished in state 逾期", "Finished in state 待报送",
+                                                   "Finished in state 已完成 0/3", "Task run failed with state"))]
