@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -22,6 +22,7 @@ from core.reports import shown_steps, step_marks
 from core.serialize import LIGHT_EMOJI, STATUS_ZH, board_document
 from core.simulate import Transition, replay
 from core.status import Board, Engine, StepStatus
+from core.tasks import merge_tasks
 
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="计划文件 / plan file (默认 LIANGSHAN_PLAN).")]
 EventsOpt = Annotated[
@@ -82,6 +83,7 @@ def status(
     elif events is None:
         mark = _fact_mark(ctx)  # before the facts are read: a write in between only makes the entry older
         plan = ctx.plan
+        tasks = _tasks(ctx) if mark is not None else ([], [])
         found = _database_events(ctx)
         engine, facts = Engine(plan, ctx.calendar), Facts(found)
         day = parse_day(as_of, "--as-of") if as_of else today(plan)
@@ -89,7 +91,7 @@ def status(
         if mark is not None:
             from db import factcache
 
-            factcache.store(ctx.home / "cache", mark, _plan_key(plan), day.year, (found, library))
+            factcache.store(ctx.home / "cache", mark, _plan_key(ctx.file_plan), day.year, (tasks, found, library))
     else:
         plan, engine, facts = load_context(plan_file, events, ctx)
         day = parse_day(as_of, "--as-of") if as_of else today(plan)
@@ -110,8 +112,11 @@ def status(
         out.print(library_line(library), markup=False)
 
 
+_CACHE_FORMAT = 2  # what status keeps in an entry: ((tasks, closings), facts, library); a change gets new keys
+
+
 def _plan_key(plan: Plan) -> str:
-    return f"{plan.id}:{plan.source}:{plan.content_hash}"
+    return f"{_CACHE_FORMAT}:{plan.id}:{plan.source}:{plan.content_hash}"
 
 
 def _fact_mark(ctx: Context) -> str | None:
@@ -123,20 +128,31 @@ def _fact_mark(ctx: Context) -> str | None:
 
 
 def _cached_facts(ctx: Context, as_of: str | None) -> tuple[Plan, Engine, Facts, date, dict[str, object] | None] | None:
-    """The plan, engine, facts, day and library from the fact cache when the database is unchanged since they
-    were kept (no SQLAlchemy imported); None otherwise, and status reads the database."""
+    """The plan (with its tasks), engine, facts, day and library from the fact cache when the database is unchanged
+    since they were kept (no SQLAlchemy imported); None otherwise, and status reads the database."""
     mark = _fact_mark(ctx)
     if mark is None:
         return None
     from db import factcache
 
-    plan = ctx.plan
-    day = parse_day(as_of, "--as-of") if as_of else today(plan)
-    found = factcache.load(ctx.home / "cache", mark, _plan_key(plan), day.year)
-    if found is None:
-        return None
-    events, library = found
+    # The plan file keys the entry; the database's tasks (交办事项) are kept in it (the mark covers their table)
+    # and merged here as Context.plan merges them, so a hit reads no database through SQLAlchemy.
+    file_plan = ctx.file_plan
+    day = parse_day(as_of, "--as-of") if as_of else today(file_plan)
+    found = factcache.load(ctx.home / "cache", mark, _plan_key(file_plan), day.year)
+    if not (isinstance(found, tuple) and len(found) == 3 and isinstance(found[0], tuple) and len(found[0]) == 2):
+        return None  # no entry, or one kept by other code
+    (tasks, closed), events, library = found
+    plan = merge_tasks(file_plan, tasks, [c.id for c in closed]) if tasks else file_plan  # as Context.plan does
     return plan, Engine(plan, ctx.calendar), Facts(events), day, library
+
+
+def _tasks(ctx: Context) -> tuple[list[Any], list[Any]]:
+    """The plan's tasks (交办事项) and their closings, kept with the facts so that a hit merges them without SQLAlchemy."""
+    from db.tasks import load_tasks
+
+    with ctx.sessions() as session:
+        return load_tasks(session=session, plan_id=ctx.file_plan.id)
 
 
 def library_for(ctx: Context, year: int, values: Mapping[str, Mapping[int, IndicatorValue]] | None = None,

@@ -23,8 +23,8 @@ def _steps(env: dict[str, str], *extra: str) -> dict[str, dict[str, object]]:
 
 
 def test_every_write_shows_in_the_next_status(db_url: str, tmp_path: Path) -> None:
-    """A status repeated with nothing written answers the same; a check-in, a review and a case written between
-    two statuses show in the second, and a damaged cache file is only read afresh."""
+    """A status repeated with nothing written answers the same; a check-in, a review, a case and a task (交办事项)
+    written between two statuses show in the second, and a damaged cache file is only read afresh."""
     env = {"LIANGSHAN_DB_URL": db_url, "LIANGSHAN_HOME": str(tmp_path / "home")}
     assert runner.invoke(app, ["init"], env=env).exit_code == 0
     first, again = _steps(env), _steps(env)
@@ -51,6 +51,15 @@ def test_every_write_shows_in_the_next_status(db_url: str, tmp_path: Path) -> No
     assert added.exit_code == 0, added.output
     after = _steps(env)["library"]
     assert after != before
+
+    assert "task.1" not in _steps(env)
+    made = runner.invoke(app, ["task", "add", "--title", "测试交办事项", "--owners", "water,eco", "--due", "2024-06-28",
+                               "--meeting", "meetings.2024q2",
+                               "--at", "2024-05-02"], env=env)
+    assert made.exit_code == 0, made.output
+    with_task = _steps(env)
+    assert with_task["task.1"]["title"] == "测试交办事项"
+    assert _steps(env) == with_task  # the next status, from the cache, merges the task too
 
     for cached in (tmp_path / "home" / "cache").glob("facts-*.pickle"):
         cached.write_bytes(b"not a pickle")
