@@ -16,6 +16,7 @@ from core.documents import DocumentFacts
 from core.indicators import IndicatorValue, judge
 from core.outline import VERDICT_ZH, Block, Outline, Para, Table, day_zh, numbered, pending
 from core.plan import Plan
+from core.progress_docs import assessment_blocks
 from core.projects import investment, investment_by_year, money
 from core.rows import case_table, indicator_label, step_table, value_text, verdict_line
 
@@ -149,6 +150,7 @@ def _implementation(doc: DocumentFacts) -> list[Block]:
     return [Para(f"工作方案五个阶段共{len(steps)}项工作，已完成{len(done)}项，其中按期完成{len(done) - late}项、逾期完成{late}项。"
                  f"{phases}。各项工作的完成时间如下表。"),
             step_table(plan, board, steps, group=True),
+            *assessment_blocks(doc),
             pending("重点任务和重点工程的推进情况、取得的成效及存在的问题。")]
 
 

@@ -8,6 +8,8 @@ Rules (the reports are core.progress's :func:`~core.progress.owed_reports` as of
 * **需协调解决的问题** (pack): every 存在问题 of those latest reports, by step, then bureau.
 * **进展 sheet** (台账, core.ledger.progress_sheet): every owed report up to the day, by period then
   step and bureau, with its status, first received time, and the latest version's percent, text, problems and next steps.
+* **各单位进展报送情况** (self-assessment draft): every report owed up to the day, how many came and how many
+  on time, and the latest report of every step and bureau that sent one (newest period first), cited as written.
 * **按时报送率** (circular): per bureau, reports received by their due day over reports already due
   (:func:`core.progress.on_time_rate`); "—" when none is due yet.
 """
@@ -21,7 +23,8 @@ from core.outline import Block, Heading, Para, Table, day_zh, numbered
 from core.periods import period_of
 from core.progress import Owed, on_time_rate, owed_reports
 
-__all__ = ["doc_owed", "pack_blocks", "pack_markdown", "progress_rates"]
+__all__ = ["assessment_blocks", "doc_owed", "pack_blocks", "pack_markdown", "progress_rates"]
+
 
 def doc_owed(doc: DocumentFacts) -> list[Owed]:
     """Every report owed as of the documents' day, with its status."""
@@ -69,6 +72,32 @@ def pack_blocks(doc: DocumentFacts, first: int) -> list[Block]:
                             (3.6, 3.0, 5.4, 4.2)))
     else:
         blocks.append(Para("各单位本期报送中未提出需协调解决的问题。"))
+    return blocks
+
+
+def assessment_blocks(doc: DocumentFacts) -> list[Block]:
+    """What the self-assessment draft cites of the progress reports (none without a rule or a report due)."""
+    plan = doc.plan
+    owed = [o for o in doc_owed(doc) if o.status != "owed"]  # due by the day: received, late or overdue
+    if plan.progress is None or not owed:
+        return []
+    came = [o for o in owed if o.latest is not None]
+    on_time = sum(o.status == "received" for o in owed)
+    blocks: list[Block] = [Para(f"截至{day_zh(doc.as_of)}，各责任单位应报送工作进展{len(owed)}份，已报送{len(came)}份，"
+                                f"其中按期报送{on_time}份（按时报送率{100 * on_time / len(owed):.1f}%）。"
+                                + ("各单位最近一次报送的工作进展摘录如下（引自各单位进展报送）。" if came else ""))]
+    latest: dict[tuple[str, str], Owed] = {}
+    for o in sorted(came, key=lambda o: o.period.window.start):
+        latest[(o.step, o.bureau)] = o  # a later period replaces an earlier one
+    rows = []
+    for (step, bureau), o in sorted(latest.items(), key=lambda kv: (kv[0][0], plan.steps[kv[0][0]].owners.index(kv[0][1]))):
+        r = o.latest
+        assert r is not None
+        rows.append((plan.steps[step].title, plan.bureau_name(bureau), o.period.words,
+                     "" if r.percent is None else f"{r.percent}%", _short(r.text), r.problems or "无"))
+    if rows:
+        blocks.append(Table(("事项", "单位", "报送周期", "完成进度", "工作进展", "存在问题"), tuple(rows),
+                            (2.8, 2.6, 2.4, 1.6, 4.2, 3.0)))
     return blocks
 
 

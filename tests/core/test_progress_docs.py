@@ -80,3 +80,18 @@ def test_circular_ranks_with_the_progress_rate(doc: DocumentFacts) -> None:
     rate = {r[1]: r[-1] for r in table.rows}
     assert (rate["区发改委"], rate["区农业农村局"], rate["区水务局"], rate["区民政局"]) == ("100.0%", "100.0%", "0.0%", "0.0%")
     assert rate["区财政局"] == "—"  # owes no report
+
+
+def test_self_assessment_cites_the_reports(doc: DocumentFacts) -> None:
+    """The self-assessment's 实施方案推进落实情况 counts the reports due (13, 3 in, 2 on time) and cites each bureau's
+    latest as written (ndrc's second version), never the ones that did not come."""
+    from core.assessment import assessment_outline
+
+    blocks = list(assessment_outline(doc).blocks)
+    cite = next(b for b in blocks if isinstance(b, Para) and "应报送工作进展" in b.text)
+    assert "应报送工作进展13份，已报送3份，其中按期报送2份（按时报送率15.4%）" in cite.text
+    table = blocks[blocks.index(cite) + 1]
+    assert isinstance(table, Table) and table.header[:3] == ("事项", "单位", "报送周期")
+    assert sorted(r[1] for r in table.rows) == sorted(["区水务局", "区农业农村局", "区发改委"])
+    ndrc = next(r for r in table.rows if r[1] == "区发改委")
+    assert ndrc[2:] == ("2024年第四季度", "35%", TEXT + "（修订）", "项目资金缺口较大")
