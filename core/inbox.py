@@ -137,13 +137,22 @@ class Inbox:
     items: tuple[InboxItem, ...]
     indicators: tuple[IndicatorItem, ...]
     themes: tuple[ThemeItem, ...]
+    # Overdue collecting steps (indicator values, cases) the bureau owes: red on the board, so counted as 逾期.
+    late_collections: tuple[str, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
-        """How many steps are in each status, for the summary line."""
+        """How many steps are in each status, for the summary line.
+
+        逾期 counts what the board shows red: a step past its due that still waits on an upstream step
+        (counted there, not as 受阻) and the late indicator values and cases, so the page agrees with ``status``.
+        """
         out: dict[str, int] = {}
         for item in self.items:
-            out[item.status] = out.get(item.status, 0) + 1
+            key = "overdue" if item.light == "red" and item.status != "done" else item.status
+            out[key] = out.get(key, 0) + 1
+        if self.late_collections:
+            out["overdue"] = out.get("overdue", 0) + len(self.late_collections)
         return out
 
 
@@ -225,13 +234,16 @@ def build_inbox(plan: Plan, board: Board, bureau: str, calendar: WorkdayCalendar
     """
     groups = _group_titles(plan)
     items = []
+    late_collections = []
     for sid in relevant_steps(plan, board, bureau, as_of):
         if plan.steps[sid].collected:
+            if board.steps[sid].light == "red" and board.steps[sid].status != "done":
+                late_collections.append(sid)
             continue
         items.append(_item(plan, board, sid, calendar, as_of, bureau, groups[sid], pending_extensions))
     items.sort(key=_sort_key)
     return Inbox(bureau, plan.bureau_name(bureau), as_of, tuple(items), _indicators(plan, board, bureau),
-                 _themes(plan, board, bureau, as_of))
+                 _themes(plan, board, bureau, as_of), tuple(late_collections))
 
 
 def _indicators(plan: Plan, board: Board, bureau: str) -> tuple[IndicatorItem, ...]:
