@@ -227,8 +227,9 @@ def bureau_history(*, session: Session, plan_id: str, bureau: str, limit: int = 
         if not (involves(entry) or theirs):
             continue
         out.append({"at": entry.at.astimezone(UTC), "action": entry.action,
-                    "action_zh": ACTION_ZH.get(entry.action, entry.action), "entity_id": entry.entity_id,
-                    "actor": entry.actor, "reason": after.get("reason", "")})
+                    "action_zh": ACTION_ZH.get(entry.action, entry.action), "entity": entry.entity,
+                    "entity_id": entry.entity_id, "after": after, "actor": entry.actor,
+                    "reason": after.get("reason", "")})
         if len(out) >= limit:
             break
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from core.performance import bureau_performance
-from tests.web.conftest import Site
+from tests.web.conftest import PDF, Site, csrf
 from web.routes.common import read_board
 
 
@@ -32,3 +32,41 @@ def test_overdue_counts_agree_with_the_board_on_the_bureau_page_and_the_office_c
         card = cards[cards.index(f">{name}</a>"):]
         card = card[:card.index("</article>")]
         assert (f"逾期 {n}" in card) if n else ("逾期" not in card), (bureau, n, card)
+
+
+def visible(html: str) -> str:
+    """The text a reader sees: tags (with their attributes: form actions, anchors) removed."""
+    return re.sub(r"<[^>]+>", " ", html)
+
+
+def plan_ids(site: Site) -> set[str]:
+    """Every step id and every deliverable id of a step a bureau hands in (ids that read as words)."""
+    plan = site.portal.plan
+    return set(plan.steps) | {d.id for s in plan.steps.values() if not s.collected for d in s.deliverables}
+
+
+def test_no_internal_ids_on_any_page_and_the_history_says_titles_values_files_and_who(site: Site) -> None:
+    """After a hand-in, a value (2b/2026) and a case (theme-1/…), no page shows an id; the history names
+    the step and deliverable, the indicator and its value, the case theme, the file and the person."""
+    eco = site.login("eco")
+    assert eco.post("/steps/mobilize.work-plan/checkin", data={"csrf": csrf(eco), "deliverable": ["work-plan"]},
+                    files=[("file", ("工作方案.pdf", PDF, "application/pdf"))]).status_code == 303
+    assert eco.post("/indicators/2b/2025", data={"csrf": csrf(eco), "value": "61.5"}).status_code == 303
+    assert eco.post("/cases", data={"csrf": csrf(eco), "theme": "1", "title": "碳汇交易试点", "text": "首笔交易"},
+                    ).status_code == 303
+    office = site.login("office")
+    pages = {"eco /": eco.get("/").text, "eco /history": eco.get("/history").text, "office /": office.get("/").text,
+             "office eco": office.get("/?bureau=eco").text, "office history": office.get("/history?bureau=eco").text}
+    ids = plan_ids(site)
+    for name, html in pages.items():
+        text = visible(html)
+        words = set(re.findall(r"[A-Za-z0-9][\w.-]*", text))
+        assert not words & ids, (name, sorted(words & ids))
+        assert not re.search(r"theme-\d|\b\d+[a-z]?/20\d\d\b", text), name
+    history = visible(pages["eco /history"])
+    plan = site.portal.plan
+    indicator = next(i for i in plan.indicators if i.id == "2b")
+    assert "研究制定工作方案" in history and "工作方案.pdf" in history
+    assert indicator.title in history and "61.5" in history
+    assert "碳汇交易试点" in history and plan.case_themes[0].title in history
+    assert plan.bureau_name("eco") in history and "portal:eco" not in history

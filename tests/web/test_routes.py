@@ -239,7 +239,7 @@ def test_history_lists_the_bureaus_own_acts(site: Site) -> None:
     eco = site.login("eco")
     eco.post("/steps/mobilize.work-plan/checkin", data={"csrf": csrf(eco)})
     page = eco.get("/history")
-    assert page.status_code == 200 and "报送" in page.text and "mobilize.work-plan" in page.text
+    assert page.status_code == 200 and "报送" in page.text and "研究制定工作方案" in page.text
 
 
 def test_healthz(site: Site) -> None:
