@@ -4,8 +4,11 @@ titles instead of ids, 签收 only when it is asked for, hand-ins listed, long p
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
+from config.settings import DEFAULT_PLAN
 from core.performance import bureau_performance
+from db.records import CheckInRequest
 from tests.web.conftest import PDF, Site, csrf
 from web.routes.common import read_board
 
@@ -70,3 +73,38 @@ def test_no_internal_ids_on_any_page_and_the_history_says_titles_values_files_an
     assert indicator.title in history and "61.5" in history
     assert "碳汇交易试点" in history and plan.case_themes[0].title in history
     assert plan.bureau_name("eco") in history and "portal:eco" not in history
+
+
+def ack_forms(html: str) -> set[str]:
+    """The steps the page offers to 签收."""
+    return set(re.findall(r'action="/steps/([^"/]+)/ack"', html))
+
+
+def test_ack_is_asked_only_for_a_step_opened_recently_and_not_yet_handed_in(site: Site) -> None:
+    """No 签收 for steps that opened in 2024; a step opened today by its upstream's hand-in is asked for, until
+    it is acknowledged or handed in (submitted for review)."""
+    eco = site.login("eco")
+    assert ack_forms(eco.get("/").text) == set()  # every open step of eco opened two years ago
+    assert "未签收" not in visible(eco.get("/").text)
+    now = datetime.now(UTC)
+    recorder = site.database.recorder()
+    for step, by in (("mobilize.work-plan", "eco"), ("mobilize.commission", "eco")):
+        recorder.checkin(CheckInRequest(step, by, at=now))
+    assert "mobilize.leading-group" in ack_forms(eco.get("/").text)  # opened today: work-plan was handed in
+    tech = site.login("tech")
+    assert ack_forms(tech.get("/").text) == {"draft.survey"}  # opened today: its upstream was handed in
+    assert tech.post("/steps/draft.survey/ack", data={"csrf": csrf(tech)}).status_code == 303
+    assert ack_forms(tech.get("/").text) == set() and "已签收" in tech.get("/").text
+    recorder.checkin(CheckInRequest("draft.survey", "tech", at=now))
+    assert "draft.compile" in ack_forms(eco.get("/").text)  # opened today
+    assert eco.post("/steps/draft.compile/checkin", data={"csrf": csrf(eco)},
+                    files=[("file", ("实施方案.pdf", PDF, "application/pdf"))]).status_code == 303
+    assert "draft.compile" not in ack_forms(eco.get("/").text)  # handed in, awaiting review
+
+
+def test_the_ack_window_is_the_plans_setting(site: Site) -> None:
+    """The window is ``settings.ack_window_workdays`` with an assumption saying why (the plan file)."""
+    plan = site.portal.plan
+    assert plan.settings.ack_window_workdays == 10
+    text = DEFAULT_PLAN.read_text(encoding="utf-8")
+    assert "ack_window_workdays: 10" in text and "    ack_window_workdays: " in text
