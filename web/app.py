@@ -75,11 +75,17 @@ def _beijing(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
+def _filesize(size: int) -> str:
+    """A file's size as a clerk reads it: KB below a megabyte, else MB to one decimal."""
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
 def _templates() -> Environment:
     # Autoescape everything: a bureau's note, a case text or a file name is text, never markup.
     env = Environment(loader=FileSystemLoader(HERE / "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["beijing"] = _beijing
+    env.filters["filesize"] = _filesize
     return env
 
 

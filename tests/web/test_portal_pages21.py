@@ -108,3 +108,38 @@ def test_the_ack_window_is_the_plans_setting(site: Site) -> None:
     assert plan.settings.ack_window_workdays == 10
     text = DEFAULT_PLAN.read_text(encoding="utf-8")
     assert "ack_window_workdays: 10" in text and "    ack_window_workdays: " in text
+
+
+def card(html: str, step: str) -> str:
+    """The card of one step on a bureau's page."""
+    start = html.index(f'id="step-{step}"')
+    return html[start:html.index("</article>", start)]
+
+
+def test_one_upload_per_deliverable_and_the_card_lists_what_was_handed_in(site: Site) -> None:
+    """A step owing two deliverables offers one form (one file field) for each, sent with the same contract;
+    after a hand-in its card lists per deliverable the file name, size, time and version, older versions folded."""
+    plan = site.portal.plan
+    titles = {d.id: d.title for d in plan.steps["mobilize.work-plan"].deliverables}
+    assert len(titles) == 2
+    eco = site.login("eco")
+    before = card(eco.get("/").text, "mobilize.work-plan")
+    assert "不选即全部" not in before
+    forms = re.findall(r'<form method="post" action="/steps/mobilize.work-plan/checkin".*?</form>', before, re.S)
+    assert sorted(re.search(r'name="deliverable" value="([^"]+)"', f)[1] for f in forms) == sorted(titles)
+    assert all(f.count('type="file"') == 1 for f in forms)
+    for version, name in ((1, "工作方案（初稿）.pdf"), (2, "工作方案（印发稿）.pdf")):
+        sent = eco.post("/steps/mobilize.work-plan/checkin",
+                        data={"csrf": csrf(eco), "deliverable": "work-plan", "note": f"第{version}稿"},
+                        files=[("file", (name, PDF + bytes(version), "application/pdf"))])
+        assert sent.status_code == 303, sent.text
+    after = card(eco.get("/").text, "mobilize.work-plan")
+    shown = visible(after)
+    latest = shown.index("工作方案（印发稿）.pdf")
+    assert titles["work-plan"] in shown[:latest] and "第 2 版" in shown[:latest]
+    assert re.search(r"20\d\d-\d\d-\d\d \d\d:\d\d", shown[:latest]) and "KB" in shown[latest:latest + 40]
+    older = after[after.index("<details><summary>更早的版本"):]
+    assert "工作方案（初稿）.pdf" in older and "第 1 版" in older
+    # What is still owed keeps its form; the deliverable handed in is no longer asked for.
+    forms = re.findall(r'name="deliverable" value="([^"]+)"', after)
+    assert forms == ["task-breakdown"]

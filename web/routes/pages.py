@@ -54,7 +54,7 @@ def home(request: Request, bureau: str = "", ok: str = "") -> Response:
 
 def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str) -> Response:
     from db.joint import contribution_rows, forwarded_extensions, joint_steps_led_by
-    from db.portal import extension_rows, step_submissions
+    from db.portal import extension_rows, handed_in
 
     facts, board = read_board(portal)
     plan = portal.plan
@@ -65,11 +65,8 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
         requests = extension_rows(session=session, plan_id=portal.plan.id, bureau=bureau)
         pending = {r["step_id"] for r in requests if r["status"] in ("pending", "to_lead")}
         inbox = build_inbox(portal.plan, board, bureau, portal.calendar, portal.today(), pending)
-        submissions = {
-            item.step: [s for s in step_submissions(session=session, plan_id=portal.plan.id, step_id=item.step)
-                        if bureau in (s["bureau"], s["on_behalf_of"])][:5]
-            for item in inbox.items if item.status in ("submitted", "returned", "done")
-        }
+        submissions = handed_in(session=session, plan_id=plan.id, step_ids=[i.step for i in inbox.items],
+                                bureau=bureau)
     joint = _joint_cards(portal, board, led, contributions)
     # On a step it does not lead, a 配合单位's hand-in goes to the lead as material: the card says so.
     helping = {item.step: plan.bureau_name(plan.steps[item.step].lead) for item in inbox.items
