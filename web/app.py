@@ -46,6 +46,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+def _sandbox(name: bytes, value: bytes) -> bool:
+    return name.lower() == b"content-security-policy" and value.strip() == b"sandbox"
+
+
 class SecurityHeaders:
     """Adds the security headers to every response, and ``Cache-Control: no-store`` to all but static files."""
 
@@ -60,7 +64,9 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
+                # A route's own ``sandbox`` policy (the office's inline view of a file) is kept beside ours.
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in dict(SECURITY_HEADERS) or _sandbox(k, v)]
                 headers += list(SECURITY_HEADERS)
                 if not static:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"] + [(b"cache-control", b"no-store")]

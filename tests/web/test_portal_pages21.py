@@ -3,12 +3,13 @@ titles instead of ids, 签收 only when it is asked for, hand-ins listed, long p
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import UTC, datetime
 
 from config.settings import DEFAULT_PLAN
 from core.performance import bureau_performance
-from db.records import CheckInRequest
+from db.records import CheckInRequest, ReviewRequest
 from tests.web.conftest import PDF, Site, csrf
 from web.routes.common import read_board
 
@@ -143,3 +144,49 @@ def test_one_upload_per_deliverable_and_the_card_lists_what_was_handed_in(site: 
     # What is still owed keeps its form; the deliverable handed in is no longer asked for.
     forms = re.findall(r'name="deliverable" value="([^"]+)"', after)
     assert forms == ["task-breakdown"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(32)
+
+
+def test_review_queue_per_deliverable_latest_first_with_an_inline_view_for_the_office_only(site: Site) -> None:
+    """The queue names each deliverable by title, its latest version first and older ones folded, with accept and
+    return per deliverable; PDFs and pictures open inline (sandboxed) for the office only; downloads as before."""
+    now = datetime.now(UTC)
+    recorder = site.database.recorder()
+    for step, by in (("mobilize.work-plan", "eco"), ("mobilize.commission", "eco"), ("draft.survey", "tech"),
+                     ("draft.compile", "tech")):
+        recorder.checkin(CheckInRequest(step, by, at=now))
+    recorder.review(ReviewRequest("draft.compile", "office", "accept"))
+    eco = site.login("eco")
+    step = site.portal.plan.steps["apply.materials"]
+    for d, name, body in (("application-package", "申报材料v1.pdf", PDF), ("application-package", "申报材料v2.pdf",
+                                                                             PDF + b"2"), ("typical-cases", "案例.png", PNG)):
+        sent = eco.post("/steps/apply.materials/checkin", data={"csrf": csrf(eco), "deliverable": d},
+                        files=[("file", (name, body, "application/octet-stream"))])
+        assert sent.status_code == 303, sent.text
+    office = site.login("office")
+    queue = office.get("/").text
+    queue = queue[queue.index('id="review-apply.materials"'):]
+    queue = queue[:queue.index("</article>")]
+    titles = {d.id: d.title for d in step.deliverables}
+    package = queue[queue.index(titles["application-package"]):queue.index(titles["typical-cases"])]
+    assert package.index("申报材料v2.pdf") < package.index("<details>") < package.index("申报材料v1.pdf")
+    assert set(re.findall(r'name="deliverable" value="([^"]+)"', queue)) == set(titles)
+    assert "application-package" not in visible(queue)
+    sha_pdf = hashlib.sha256(PDF + b"2").hexdigest()
+    sha_png = hashlib.sha256(PNG).hexdigest()
+    assert f"/files/{sha_pdf}/view" in queue and f"/files/{sha_png}/view" in queue
+    shown = office.get(f"/files/{sha_pdf}/view")
+    assert shown.status_code == 200 and shown.headers["content-type"] == "application/pdf"
+    assert shown.headers["content-disposition"].startswith("inline;")
+    assert "sandbox" in shown.headers.get_list("content-security-policy")
+    assert office.get(f"/files/{sha_png}/view").headers["content-type"] == "image/png"
+    assert eco.get(f"/files/{sha_pdf}/view").status_code == 404  # inline for the office only
+    assert eco.get(f"/files/{sha_pdf}").headers["content-disposition"].startswith("attachment")
+    # Accept one deliverable: the other still waits.
+    accepted = office.post("/steps/apply.materials/review",
+                           data={"csrf": csrf(office), "decision": "accept", "deliverable": "typical-cases"})
+    assert accepted.status_code == 303, accepted.text
+    _, board = read_board(site.portal)
+    assert board.steps["apply.materials"].awaiting_review == ("application-package",)

@@ -112,7 +112,8 @@ async def extension(request: Request, step_id: str) -> Response:
 
 @router.post("/steps/{step_id}/review")
 async def review(request: Request, step_id: str) -> Response:
-    """The office accepts or returns (with a reason and a resubmit-by date) what a step has checked in."""
+    """The office accepts or returns (with a reason and a resubmit-by date) what a step has checked in:
+    the deliverables named (``deliverable``), else all that wait for review."""
     from db.records import ReviewRequest
 
     who = await _who(request)
@@ -123,7 +124,9 @@ async def review(request: Request, step_id: str) -> Response:
         if decision not in ("accept", "return"):
             raise PortalError(400, "请选择审核结论：通过或退回", "decision is accept or return")
         resubmit_by = parse_day(form.get("resubmit_by"), "重新报送期限", required=False)
-        req = ReviewRequest(step_id, who.bureau, decision, form.get("reason"), resubmit_by)
+        # One deliverable per form on the review queue; none named: every deliverable that waits (the CLI's way).
+        req = ReviewRequest(step_id, who.bureau, decision, form.get("reason"), resubmit_by,
+                            tuple(form.getlist("deliverable")))
         await call(lambda: portal.recorder(who.actor).review(req))
     return back(who, None, "review")
 

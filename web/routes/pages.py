@@ -105,7 +105,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
         pending = extension_rows(session=session, plan_id=plan.id, status="pending")
         queue = [
             {"step": sid, "title": plan.steps[sid].title, "status": st,
-             "submissions": step_submissions(session=session, plan_id=plan.id, step_id=sid)[:10]}
+             "submissions": step_submissions(session=session, plan_id=plan.id, step_id=sid)}
             for sid, st in board.steps.items() if st.awaiting_review
         ]
         links = link_states(session=session, plan=plan)
@@ -197,6 +197,40 @@ def download(request: Request, sha256: str) -> Response:
     if not uploaders or not (who.is_office or who.bureau in uploaders) or not path.is_file():
         raise missing
     return _attachment(path, _file_name(portal, sha256))
+
+
+# What the office may view in the browser: a PDF or a raster picture, known by its first bytes (never SVG or HTML).
+_INLINE = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+           (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+
+
+def inline_type(head: bytes) -> str | None:
+    """The media type the office's browser may show a file as, from its first bytes; None: download only."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in _INLINE if head.startswith(magic)), None)
+
+
+@router.get("/files/{sha256}/view")
+def view(request: Request, sha256: str) -> Response:
+    """A PDF or picture shown in the office's browser (review queue), sandboxed; 404 for a bureau and for any
+    other kind of file (those are downloaded)."""
+    from db.evidence import archive_path
+
+    who = current(request)
+    portal = portal_of(request)
+    path = archive_path(portal.home, sha256) if who.is_office and _SHA256.match(sha256) else None
+    kind = None
+    if path is not None and path.is_file():
+        with path.open("rb") as fh:
+            kind = inline_type(fh.read(16))
+    if path is None or kind is None:
+        raise PortalError(404, "文件不存在或不能在线查看", "no such file to view")
+    name = _file_name(portal, sha256)
+    return FileResponse(path, media_type=kind, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
+    })
 
 
 @router.get("/reports")
