@@ -190,3 +190,32 @@ def test_review_queue_per_deliverable_latest_first_with_an_inline_view_for_the_o
     assert accepted.status_code == 303, accepted.text
     _, board = read_board(site.portal)
     assert board.steps["apply.materials"].awaiting_review == ("application-package",)
+
+
+def test_an_extension_that_rolls_or_moves_the_end_is_confirmed_with_the_effective_due_first(site: Site) -> None:
+    """Approving 2027-01-02 (a Saturday) first shows the effective due (rolled to 2027-01-04) and the plan's end
+    before and after, writing nothing; the confirmed form then approves it."""
+    from db.portal import extension_rows
+
+    eco = site.login("eco")
+    asked = eco.post("/steps/mobilize.work-plan/extension",
+                     data={"csrf": csrf(eco), "to": "2027-01-02", "reason": "等待区政府审定"})
+    assert asked.status_code == 303, asked.text
+    with site.database.sessions() as session:
+        (row,) = extension_rows(session=session, plan_id=site.portal.plan.id)
+    office = site.login("office")
+    first = office.post(f"/extensions/{row['id']}",
+                        data={"csrf": csrf(office), "decision": "approve", "to": "2027-01-02", "reason": "同意"})
+    assert first.status_code == 200, first.text
+    text = visible(first.text)
+    assert "确认同意" in text and "生效截止 2027-01-04" in text and "预计完成" in text
+    assert 'name="confirm" value="1"' in first.text and 'value="同意"' in first.text
+    with site.database.sessions() as session:
+        (still,) = extension_rows(session=session, plan_id=site.portal.plan.id)
+    assert still["status"] == "pending"
+    confirmed = office.post(f"/extensions/{row['id']}", data={"csrf": csrf(office), "decision": "approve",
+                                                              "to": "2027-01-02", "reason": "同意", "confirm": "1"})
+    assert confirmed.status_code == 303, confirmed.text
+    with site.database.sessions() as session:
+        (done,) = extension_rows(session=session, plan_id=site.portal.plan.id)
+    assert done["status"] == "approved"
