@@ -82,6 +82,8 @@ class InboxItem:
     review: bool
     # 签收 is asked for: opened recently (see :func:`_ack_asked`), not yet handed in, not yet acknowledged.
     ack_asked: bool = False
+    # The bureau's part is handed in: the step waits for review or is done, or it is a 配合单位 that sent its material.
+    handed_in: bool = False
 
     @property
     def can_checkin(self) -> bool:
@@ -220,6 +222,7 @@ def _item(plan: Plan, board: Board, sid: str, calendar: WorkdayCalendar, as_of: 
         awaiting_review=tuple(titles.get(d, d) for d in st.awaiting_review), returned_reason=st.returned_reason,
         resubmit_by=st.resubmit_by, acked=acked, extension_pending=st.id in pending, review=step.review,
         ack_asked=_ack_asked(plan, board, sid, calendar, as_of, bureau),
+        handed_in=st.status in ("submitted", "done") or bureau in st.contributors,
     )
 
 

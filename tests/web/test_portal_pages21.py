@@ -219,3 +219,35 @@ def test_an_extension_that_rolls_or_moves_the_end_is_confirmed_with_the_effectiv
     with site.database.sessions() as session:
         (done,) = extension_rows(session=session, plan_id=site.portal.plan.id)
     assert done["status"] == "approved"
+
+
+def test_a_bureaus_page_in_tabs_owed_first_values_and_cases_folded(site: Site) -> None:
+    """待办 / 已办 / 逾期 are links (no script); 待办 lists what is owed, most urgent first, and not what was handed
+    in; 已办 lists the hand-in; 逾期 only red items; 指标 and 典型案例 are folded (closed) on 待办."""
+    now = datetime.now(UTC)
+    recorder = site.database.recorder()
+    for step, by in (("mobilize.work-plan", "eco"), ("mobilize.commission", "eco"), ("draft.survey", "tech")):
+        recorder.checkin(CheckInRequest(step, by, at=now))
+    eco = site.login("eco")
+    assert eco.post("/steps/draft.compile/checkin", data={"csrf": csrf(eco)},
+                    files=[("file", ("实施方案.pdf", PDF, "application/pdf"))]).status_code == 303
+    todo = eco.get("/").text
+    assert "<script" not in todo
+    tabs = re.findall(r'<a href="/\?tab=(\w+)#tasks"[^>]*>([^<]+)</a>', todo)
+    assert [(key, label[:2]) for key, label in tabs] == [("todo", "待办"), ("done", "已办"), ("late", "逾期")]
+    steps = re.findall(r'id="step-([^"]+)"', todo)
+    assert "draft.compile" not in steps and "mobilize.work-plan" not in steps
+    _, board = read_board(site.portal)
+    lights = [board.steps[s].light for s in steps]
+    assert lights == sorted(lights, key=lambda light: light != "red")  # the red (owed and late) first
+    for section in ("indicators", "cases"):
+        part = todo[todo.index(f'<section id="{section}">'):]
+        assert part.startswith(f'<section id="{section}">\n<details>'), section  # folded
+    done = eco.get("/?tab=done").text
+    handed = re.findall(r'id="step-([^"]+)"', done)
+    assert "draft.compile" in handed and "mobilize.leading-group" not in handed
+    late = re.findall(r'id="step-([^"]+)"', eco.get("/?tab=late").text)
+    assert late and all(board.steps[s].light == "red" for s in late)
+    office = site.login("office")
+    acting = office.get("/?bureau=eco&tab=done").text
+    assert 'href="/?bureau=eco&amp;tab=late#tasks"' in acting and "draft.compile" in acting

@@ -38,21 +38,34 @@ def link(request: Request, token: str) -> Response:
 
 
 @router.get("/")
-def home(request: Request, bureau: str = "", ok: str = "") -> Response:
-    """The session's page: its bureau's steps, or the office's dashboard (``?bureau=ID`` to see and act for one)."""
+def home(request: Request, bureau: str = "", ok: str = "", tab: str = "") -> Response:
+    """The session's page: its bureau's steps, or the office's dashboard (``?bureau=ID`` to see and act for one);
+    a bureau's page in tabs (``?tab=todo`` 待办, ``done`` 已办, ``late`` 逾期)."""
     who = current(request)
     portal = portal_of(request)
     flash = FLASH.get(ok, "")
     if who.is_office and bureau and bureau != OFFICE:
         if bureau not in portal.plan.bureaus:
             raise PortalError(404, "没有这个单位", "unknown bureau")
-        return _bureau_page(request, portal, who, bureau, flash)
+        return _bureau_page(request, portal, who, bureau, flash, tab)
     if who.is_office:
         return _office_page(request, portal, who, flash)
-    return _bureau_page(request, portal, who, who.bureau, flash)
+    return _bureau_page(request, portal, who, who.bureau, flash, tab)
 
 
-def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str) -> Response:
+# A bureau's page in tabs: what it still owes (the default), what it handed in, what is late.
+TABS = {"todo": "待办", "done": "已办", "late": "逾期"}
+
+
+def _tab_of(item: Any, tab: str) -> bool:
+    if tab == "done":
+        return bool(item.handed_in)
+    if tab == "late":
+        return item.light == "red" and not item.handed_in
+    return not item.handed_in
+
+
+def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str, tab: str = "") -> Response:
     from db.joint import contribution_rows, forwarded_extensions, joint_steps_led_by
     from db.portal import extension_rows, handed_in
 
@@ -72,7 +85,11 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
     helping = {item.step: plan.bureau_name(plan.steps[item.step].lead) for item in inbox.items
                if item.step in plan.steps and plan.steps[item.step].lead != bureau
                and plan.steps[item.step].completion == "lead" and not plan.steps[item.step].collected}
+    tab = tab if tab in TABS else "todo"
+    tabs = [(key, label, sum(_tab_of(i, key) for i in inbox.items)
+             + (len(inbox.late_collections) if key == "late" else 0)) for key, label in TABS.items()]
     return render(request, "bureau.html", who=who, inbox=inbox, flash=flash, submissions=submissions,
+                  tab=tab, tabs=tabs, shown=[i for i in inbox.items if _tab_of(i, tab)],
                   acting_for=bureau if who.is_office else None, extensions=requests[:10], joint=joint,
                   forwarded=forwarded, helping=helping,
                   **cards_context(portal, board, facts, bureau))
