@@ -37,40 +37,40 @@ def test_bureau_page_is_short_and_the_office_cards_count_what_is_late(database: 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     suffix = os.environ.get("LIANGSHAN_SHOT_SUFFIX", "")
     heights: dict[str, int] = {}
-    with running_portal(database.env(), database.sessions, recorder.plan.id, tmp_path / "web.log") as portal:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-            phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-            page: Any = phone.new_page()
-            page.goto(portal.link("eco"))
-            heights["eco"] = page.evaluate("document.documentElement.scrollHeight")
-            page.screenshot(path=str(ARTIFACTS / f"portal21-eco-landing{suffix}.png"), full_page=False)
-            page.screenshot(path=str(ARTIFACTS / f"portal21-eco-full{suffix}.png"), full_page=True)
-            card = page.locator("article[id='step-draft.compile']")
-            form = card.locator("form[action='/steps/draft.compile/checkin']").first
-            if not form.is_visible():
-                card.locator("summary", has_text="报送材料").click()
-            form.locator("input[type=file]").set_input_files(str(pdf))
-            form.locator("button[type=submit]").click()
-            expect(page.locator("body")).to_contain_text("已报送")
-            if page.locator("nav.tabs").count():
-                page.goto(f"{portal.base}/?tab=done#tasks")
-                expect(page.locator("article[id='step-draft.compile']")).to_contain_text("实施方案（征求意见稿）.pdf")
-            page.locator("article[id='step-draft.compile']").screenshot(
-                path=str(ARTIFACTS / f"portal21-eco-handed-in{suffix}.png"))
-            phone.close()
-            office = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
-            page = office.new_page()
-            page.goto(portal.link("office"))
-            heights["office"] = page.evaluate("document.documentElement.scrollHeight")
-            cards = page.locator("h2", has_text="各单位")
-            cards.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / f"portal21-office-cards{suffix}.png"), full_page=False)
-            page.locator("section").filter(has=page.locator("h2", has_text="待审核")).first.screenshot(
-                path=str(ARTIFACTS / f"portal21-office-queue{suffix}.png"))
-            rural = page.locator("article", has=page.locator("a", has_text="区乡村振兴局"))
-            expect(rural).to_contain_text("逾期 3")
-            office.close()
-            browser.close()
-    (ARTIFACTS / f"portal21-heights{suffix}.json").write_text(json.dumps(heights), encoding="utf-8")
+    with running_portal(database.env(), database.sessions, recorder.plan.id, tmp_path / "web.log") as portal, \
+            sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+        page: Any = phone.new_page()
+        page.goto(portal.link("eco"))
+        heights["eco"] = page.evaluate("document.documentElement.scrollHeight")
+        page.screenshot(path=str(ARTIFACTS / f"portal21-eco-landing{suffix}.png"), full_page=False)
+        page.screenshot(path=str(ARTIFACTS / f"portal21-eco-full{suffix}.png"), full_page=True)
+        card = page.locator("article[id='step-draft.compile']")
+        form = card.locator("form[action='/steps/draft.compile/checkin']").first
+        if not form.is_visible():
+            card.locator("summary", has_text="报送材料").click()
+        form.locator("input[type=file]").set_input_files(str(pdf))
+        form.locator("button[type=submit]").click()
+        expect(page.locator("body")).to_contain_text("已报送")
+        if page.locator("nav.tabs").count():
+            page.goto(f"{portal.base}/?tab=done#tasks")
+            expect(page.locator("article[id='step-draft.compile']")).to_contain_text("实施方案（征求意见稿）.pdf")
+        page.locator("article[id='step-draft.compile']").screenshot(
+            path=str(ARTIFACTS / f"portal21-eco-handed-in{suffix}.png"))
+        phone.close()
+        office = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+        page = office.new_page()
+        page.goto(portal.link("office"))
+        heights["office"] = page.evaluate("document.documentElement.scrollHeight")
+        (ARTIFACTS / f"portal21-heights{suffix}.json").write_text(json.dumps(heights), encoding="utf-8")
+        cards = page.locator("h2", has_text="各单位")
+        cards.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / f"portal21-office-cards{suffix}.png"), full_page=False)
+        page.locator("section").filter(has=page.locator("h2", has_text="待审核")).first.screenshot(
+            path=str(ARTIFACTS / f"portal21-office-queue{suffix}.png"))
+        rural = page.locator("article", has=page.locator("a", has_text="区乡村振兴局"))
+        expect(rural).to_contain_text("逾期 3")
+        office.close()
+        browser.close()
     assert heights["eco"] <= MAX_HEIGHT, heights
