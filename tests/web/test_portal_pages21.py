@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from config.settings import DEFAULT_PLAN
 from core.performance import bureau_performance
@@ -224,10 +224,10 @@ def test_an_extension_that_rolls_or_moves_the_end_is_confirmed_with_the_effectiv
 def test_a_bureaus_page_in_tabs_owed_first_values_and_cases_folded(site: Site) -> None:
     """待办 / 已办 / 逾期 are links (no script); 待办 lists what is owed, most urgent first, and not what was handed
     in; 已办 lists the hand-in; 逾期 only red items; 指标 and 典型案例 are folded (closed) on 待办."""
-    now = datetime.now(UTC)
+    earlier = datetime.now(UTC) - timedelta(days=3)
     recorder = site.database.recorder()
     for step, by in (("mobilize.work-plan", "eco"), ("mobilize.commission", "eco"), ("draft.survey", "tech")):
-        recorder.checkin(CheckInRequest(step, by, at=now))
+        recorder.checkin(CheckInRequest(step, by, at=earlier))
     eco = site.login("eco")
     assert eco.post("/steps/draft.compile/checkin", data={"csrf": csrf(eco)},
                     files=[("file", ("实施方案.pdf", PDF, "application/pdf"))]).status_code == 303
@@ -236,7 +236,9 @@ def test_a_bureaus_page_in_tabs_owed_first_values_and_cases_folded(site: Site) -
     tabs = re.findall(r'<a href="/\?tab=(\w+)#tasks"[^>]*>([^<]+)</a>', todo)
     assert [(key, label[:2]) for key, label in tabs] == [("todo", "待办"), ("done", "已办"), ("late", "逾期")]
     steps = re.findall(r'id="step-([^"]+)"', todo)
-    assert "draft.compile" not in steps and "mobilize.work-plan" not in steps
+    assert "mobilize.work-plan" not in steps  # handed in three days ago: under 已办
+    assert "实施方案.pdf" in card(todo, "draft.compile")  # handed in today: it stays, showing what was handed in
+    steps = [s for s in steps if s != "draft.compile"]
     _, board = read_board(site.portal)
     lights = [board.steps[s].light for s in steps]
     assert lights == sorted(lights, key=lambda light: light != "red")  # the red (owed and late) first

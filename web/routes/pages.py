@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from core.events import CheckIn
+from core.events import SHANGHAI, CheckIn
 from core.extensions import preview_extension
 from core.inbox import OFFICE, ORDER, build_inbox, owed_items
 from core.status import Engine
@@ -57,12 +57,13 @@ def home(request: Request, bureau: str = "", ok: str = "", tab: str = "") -> Res
 TABS = {"todo": "待办", "done": "已办", "late": "逾期"}
 
 
-def _tab_of(item: Any, tab: str) -> bool:
+def _tab_of(item: Any, tab: str, fresh: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether the item is listed under ``tab``; on 待办 a step handed in today stays, showing what was handed in."""
     if tab == "done":
         return bool(item.handed_in)
     if tab == "late":
         return item.light == "red" and not item.handed_in
-    return not item.handed_in
+    return not item.handed_in or item.step in fresh
 
 
 def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str, tab: str = "") -> Response:
@@ -86,10 +87,12 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
                if item.step in plan.steps and plan.steps[item.step].lead != bureau
                and plan.steps[item.step].completion == "lead" and not plan.steps[item.step].collected}
     tab = tab if tab in TABS else "todo"
-    tabs = [(key, label, sum(_tab_of(i, key) for i in inbox.items)
+    today = portal.today()
+    fresh = {sid for sid, rows in submissions.items() if rows and rows[0]["at"].astimezone(SHANGHAI).date() == today}
+    tabs = [(key, label, sum(_tab_of(i, key, fresh) for i in inbox.items)
              + (len(inbox.late_collections) if key == "late" else 0)) for key, label in TABS.items()]
     return render(request, "bureau.html", who=who, inbox=inbox, flash=flash, submissions=submissions,
-                  tab=tab, tabs=tabs, shown=[i for i in inbox.items if _tab_of(i, tab)],
+                  tab=tab, tabs=tabs, shown=[i for i in inbox.items if _tab_of(i, tab, fresh)],
                   acting_for=bureau if who.is_office else None, extensions=requests[:10], joint=joint,
                   forwarded=forwarded, helping=helping,
                   **cards_context(portal, board, facts, bureau))
