@@ -104,6 +104,11 @@ class SettingsSpec(_Spec):
         description="A due date on a non-working day moves to the next working day (顺延).",
     )
     ladder: LadderSpec = Field(default_factory=lambda: LadderSpec.model_validate({}), description="Reminders.")
+    ack_window_workdays: int = Field(
+        10, ge=1, le=250,
+        description="签收只请求最近开放的步骤：开放（或跟踪起始）后这么多个工作日内、尚未报送的 / 签收 is asked "
+        "for a step within this many working days of its opening (never one opened before the tracking start) "
+        "until it is handed in.")
     office_contact: str = Field(
         "", max_length=200,
         description="办公室的联系人和电话，显示在报送入口的“链接无效”等页面上，告诉各单位找谁 / whom a bureau "

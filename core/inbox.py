@@ -80,6 +80,10 @@ class InboxItem:
     acked: bool
     extension_pending: bool
     review: bool
+    # 签收 is asked for: opened recently (see :func:`_ack_asked`), not yet handed in, not yet acknowledged.
+    ack_asked: bool = False
+    # The bureau's part is handed in: the step waits for review or is done, or it is a 配合单位 that sent its material.
+    handed_in: bool = False
 
     @property
     def can_checkin(self) -> bool:
@@ -88,8 +92,8 @@ class InboxItem:
 
     @property
     def can_ack(self) -> bool:
-        """签收 is asked for once a step has opened, until it is done."""
-        return not self.acked and self.status not in ("not_open", "done")
+        """签收 is asked for a step that opened within the plan's window and is not yet handed in."""
+        return self.ack_asked and not self.acked
 
     @property
     def can_extend(self) -> bool:
@@ -137,13 +141,22 @@ class Inbox:
     items: tuple[InboxItem, ...]
     indicators: tuple[IndicatorItem, ...]
     themes: tuple[ThemeItem, ...]
+    # Overdue collecting steps (indicator values, cases) the bureau owes: red on the board, so counted as 逾期.
+    late_collections: tuple[str, ...] = ()
 
     @property
     def counts(self) -> dict[str, int]:
-        """How many steps are in each status, for the summary line."""
+        """How many steps are in each status, for the summary line.
+
+        逾期 counts what the board shows red: a step past its due that still waits on an upstream step
+        (counted there, not as 受阻) and the late indicator values and cases, so the page agrees with ``status``.
+        """
         out: dict[str, int] = {}
         for item in self.items:
-            out[item.status] = out.get(item.status, 0) + 1
+            key = "overdue" if item.light == "red" and item.status != "done" else item.status
+            out[key] = out.get(key, 0) + 1
+        if self.late_collections:
+            out["overdue"] = out.get("overdue", 0) + len(self.late_collections)
         return out
 
 
@@ -208,7 +221,30 @@ def _item(plan: Plan, board: Board, sid: str, calendar: WorkdayCalendar, as_of: 
         missing=tuple(titles.get(d, d) for d in st.missing), waiting=waiting,
         awaiting_review=tuple(titles.get(d, d) for d in st.awaiting_review), returned_reason=st.returned_reason,
         resubmit_by=st.resubmit_by, acked=acked, extension_pending=st.id in pending, review=step.review,
+        ack_asked=_ack_asked(plan, board, sid, calendar, as_of, bureau),
+        handed_in=st.status in ("submitted", "done") or bureau in st.contributors,
     )
+
+
+def opened_on(plan: Plan, board: Board, sid: str) -> date:
+    """The day a step opened: its window's start, or the day its last upstream step was done when later."""
+    step = plan.steps[sid]
+    done = [board.steps[u].done_on for u in step.depends_on if u in board.steps and board.steps[u].done_on]
+    return max([step.window.start, *(d for d in done if d is not None)])
+
+
+def _ack_asked(plan: Plan, board: Board, sid: str, calendar: WorkdayCalendar, as_of: date, bureau: str) -> bool:
+    """签收 is asked for an open step not yet handed in, opened within ``settings.ack_window_workdays`` working days
+    and not before the tracking start (a step opened two years ago, or before tracking began, is not asked)."""
+    if board.steps[sid].status not in ("overdue", "due_soon", "open"):
+        return False  # not open yet, waiting upstream, handed in (submitted), returned, or done
+    if bureau in board.steps[sid].contributors:
+        return False  # a 配合单位 that has handed in its material
+    opened = opened_on(plan, board, sid)
+    since = plan.settings.tracking_since
+    if opened > as_of or (since is not None and opened < since):
+        return False
+    return calendar.workdays_between(opened, as_of) <= plan.settings.ack_window_workdays
 
 
 def _sort_key(item: InboxItem) -> tuple[int, int, date, str]:
@@ -225,13 +261,16 @@ def build_inbox(plan: Plan, board: Board, bureau: str, calendar: WorkdayCalendar
     """
     groups = _group_titles(plan)
     items = []
+    late_collections = []
     for sid in relevant_steps(plan, board, bureau, as_of):
         if plan.steps[sid].collected:
+            if board.steps[sid].light == "red" and board.steps[sid].status != "done":
+                late_collections.append(sid)
             continue
         items.append(_item(plan, board, sid, calendar, as_of, bureau, groups[sid], pending_extensions))
     items.sort(key=_sort_key)
     return Inbox(bureau, plan.bureau_name(bureau), as_of, tuple(items), _indicators(plan, board, bureau),
-                 _themes(plan, board, bureau, as_of))
+                 _themes(plan, board, bureau, as_of), tuple(late_collections))
 
 
 def _indicators(plan: Plan, board: Board, bureau: str) -> tuple[IndicatorItem, ...]:

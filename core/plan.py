@@ -248,6 +248,8 @@ class PlanSettings:
     tracking_since: date | None = None
     # 办公室联系方式: whom a bureau calls when the portal refuses its link; empty: the office's name alone.
     office_contact: str = ""
+    # 签收 is asked for within this many working days of a step's opening (core.inbox).
+    ack_window_workdays: int = 10
 
 
 @dataclass(frozen=True, slots=True)

@@ -44,6 +44,7 @@ __all__ = [
     "facts_mark",
     "file_name",
     "file_uploaders",
+    "handed_in",
     "issue_link",
     "link_states",
     "load_facts",
@@ -205,6 +206,29 @@ def step_submissions(*, session: Session, plan_id: str, step_id: str) -> list[di
     return out
 
 
+def handed_in(*, session: Session, plan_id: str, step_ids: list[str], bureau: str) -> dict[str, list[dict[str, Any]]]:
+    """What ``bureau`` handed in (itself, or the office for it) on each of ``step_ids``: step id -> check-ins,
+    newest first, each with its deliverable, version, moment and files (name, size). Three queries in all."""
+    from sqlalchemy.orm import selectinload
+
+    out: dict[str, list[dict[str, Any]]] = {sid: [] for sid in step_ids}
+    if not step_ids:
+        return out
+    rows = list(session.scalars(
+        select(CheckInRow).options(selectinload(CheckInRow.files))
+        .where(CheckInRow.plan_id == plan_id, CheckInRow.step_id.in_(step_ids),
+               (CheckInRow.bureau == bureau) | (CheckInRow.on_behalf_of == bureau))
+        .order_by(CheckInRow.id.desc())))
+    hashes = {f.sha256 for row in rows for f in row.files}
+    found = session.execute(select(EvidenceFile.sha256, EvidenceFile.size).where(EvidenceFile.sha256.in_(hashes))
+                            ) if hashes else ()
+    sizes = {sha: size for sha, size in found}
+    for row in rows:
+        out[row.step_id].append({
+            "deliverable_id": row.deliverable_id, "version": row.version, "note": row.note,
+            "at": row.happened_at.astimezone(UTC),
+            "files": [{"sha256": f.sha256, "name": f.original_name, "size": sizes.get(f.sha256, 0)} for f in row.files]})
+    return out
 
 
 def bureau_history(*, session: Session, plan_id: str, bureau: str, limit: int = 200) -> list[dict[str, Any]]:
@@ -227,8 +251,9 @@ def bureau_history(*, session: Session, plan_id: str, bureau: str, limit: int = 
         if not (involves(entry) or theirs):
             continue
         out.append({"at": entry.at.astimezone(UTC), "action": entry.action,
-                    "action_zh": ACTION_ZH.get(entry.action, entry.action), "entity_id": entry.entity_id,
-                    "actor": entry.actor, "reason": after.get("reason", "")})
+                    "action_zh": ACTION_ZH.get(entry.action, entry.action), "entity": entry.entity,
+                    "entity_id": entry.entity_id, "after": after, "actor": entry.actor,
+                    "reason": after.get("reason", "")})
         if len(out) >= limit:
             break
     return out

@@ -46,6 +46,10 @@ SECURITY_HEADERS: tuple[tuple[bytes, bytes], ...] = (
 )
 
 
+def _sandbox(name: bytes, value: bytes) -> bool:
+    return name.lower() == b"content-security-policy" and value.strip() == b"sandbox"
+
+
 class SecurityHeaders:
     """Adds the security headers to every response, and ``Cache-Control: no-store`` to all but static files."""
 
@@ -60,7 +64,9 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() not in dict(SECURITY_HEADERS)]
+                # A route's own ``sandbox`` policy (the office's inline view of a file) is kept beside ours.
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in dict(SECURITY_HEADERS) or _sandbox(k, v)]
                 headers += list(SECURITY_HEADERS)
                 if not static:
                     headers = [(k, v) for k, v in headers if k.lower() != b"cache-control"] + [(b"cache-control", b"no-store")]
@@ -75,11 +81,17 @@ def _beijing(moment: datetime) -> str:
     return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d %H:%M")
 
 
+def _filesize(size: int) -> str:
+    """A file's size as a clerk reads it: KB below a megabyte, else MB to one decimal."""
+    return f"{size / 1024:.1f} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:.1f} MB"
+
+
 def _templates() -> Environment:
     # Autoescape everything: a bureau's note, a case text or a file name is text, never markup.
     env = Environment(loader=FileSystemLoader(HERE / "templates"),
                       autoescape=select_autoescape(default=True, default_for_string=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["beijing"] = _beijing
+    env.filters["filesize"] = _filesize
     return env
 
 

@@ -21,6 +21,7 @@ from core.events import SHANGHAI
 from core.plan import Plan
 from core.serialize import LIGHT_EMOJI, STATUS_ZH
 from core.visible import without_hidden
+from core.words import deliverable_title, describe_entry, person, step_title
 from core.workdays import WorkdayCalendar
 
 if TYPE_CHECKING:
@@ -123,8 +124,12 @@ def portal_of(request: Request) -> Portal:
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page from ``templates/`` (autoescaped), with the plan and helpers every page uses."""
     portal = portal_of(request)
+    plan = portal.plan
     html = portal.templates.get_template(template).render(
-        plan=portal.plan, status_zh=STATUS_ZH, light_emoji=LIGHT_EMOJI, bureau_name=portal.plan.bureau_name, **context)
+        plan=plan, status_zh=STATUS_ZH, light_emoji=LIGHT_EMOJI, bureau_name=plan.bureau_name,
+        step_title=lambda sid: step_title(plan, sid), deliverable_title=lambda sid, did: deliverable_title(plan, sid, did),
+        describe=lambda row: describe_entry(plan, row["entity"], row["entity_id"], row["after"]),
+        person=lambda actor: person(plan, actor), **context)
     return HTMLResponse(html, status_code=status)
 
 

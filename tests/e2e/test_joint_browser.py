@@ -40,7 +40,7 @@ def test_the_lead_sees_its_helpers_material_on_a_phone(database: Database, tmp_p
         page.goto(portal.link("streets"))
         card = page.locator(f"article[id='step-{PATHWAYS}']")
         expect(card).to_contain_text("本单位为配合单位")
-        form = card.locator(f"form[action='/steps/{PATHWAYS}/checkin']")
+        form = card.locator(f"form[action='/steps/{PATHWAYS}/checkin']").first  # one form per deliverable
         if not form.is_visible():
             card.locator("summary", has_text="报送材料").click()
         form.locator("input[type=file]").set_input_files(str(pdf))

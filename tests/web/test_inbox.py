@@ -107,7 +107,7 @@ def test_returned_reason_ack_and_pending_extension(huyi: Plan) -> None:
     assert item.acked and not item.can_ack
     assert item.extension_pending and not item.can_extend
     tech = next(i for i in inbox(huyi, events, "tech").items if i.step == "draft.compile")
-    assert not tech.acked and tech.can_ack
+    assert not tech.acked and not tech.can_ack  # returned: it was handed in, 签收 is not asked again
 
 
 def test_collecting_steps_are_values_and_themes_not_checkins(huyi: Plan) -> None:

@@ -188,7 +188,10 @@ def test_ack_and_extension_request_then_office_decides(site: Site) -> None:
         (row,) = extension_rows(session=session, plan_id=site.portal.plan.id)
     forbidden = eco.post(f"/extensions/{row['id']}", data={"csrf": csrf(eco), "decision": "approve"})
     assert forbidden.status_code == 403
-    decided = office.post(f"/extensions/{row['id']}", data={"csrf": csrf(office), "decision": "approve", "to": "2026-12-31"})
+    form = {"csrf": csrf(office), "decision": "approve", "to": "2026-12-31"}
+    confirm = office.post(f"/extensions/{row['id']}", data=form)  # it moves the plan's end: asked to confirm
+    assert confirm.status_code == 200 and "确认同意" in confirm.text
+    decided = office.post(f"/extensions/{row['id']}", data={**form, "confirm": "1"})
     assert decided.status_code == 303, decided.text
     assert "原定截止" in eco.get("/").text
 
@@ -239,7 +242,7 @@ def test_history_lists_the_bureaus_own_acts(site: Site) -> None:
     eco = site.login("eco")
     eco.post("/steps/mobilize.work-plan/checkin", data={"csrf": csrf(eco)})
     page = eco.get("/history")
-    assert page.status_code == 200 and "报送" in page.text and "mobilize.work-plan" in page.text
+    assert page.status_code == 200 and "报送" in page.text and "研究制定工作方案" in page.text
 
 
 def test_healthz(site: Site) -> None:

@@ -7,13 +7,15 @@ upstream check come before any file is archived, so every refusal leaves nothing
 
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from core.inbox import may_act, may_add_case, may_record_value
 from web.auth import Who, check_csrf, current
-from web.portal import Portal, PortalError, portal_of
+from web.portal import Portal, PortalError, portal_of, render
 from web.routes.common import acting_for, back, blocked_error, call, parse_day, read_board
 from web.uploads import Form, read_form
 
@@ -112,7 +114,8 @@ async def extension(request: Request, step_id: str) -> Response:
 
 @router.post("/steps/{step_id}/review")
 async def review(request: Request, step_id: str) -> Response:
-    """The office accepts or returns (with a reason and a resubmit-by date) what a step has checked in."""
+    """The office accepts or returns (with a reason and a resubmit-by date) what a step has checked in:
+    the deliverables named (``deliverable``), else all that wait for review."""
     from db.records import ReviewRequest
 
     who = await _who(request)
@@ -123,7 +126,9 @@ async def review(request: Request, step_id: str) -> Response:
         if decision not in ("accept", "return"):
             raise PortalError(400, "请选择审核结论：通过或退回", "decision is accept or return")
         resubmit_by = parse_day(form.get("resubmit_by"), "重新报送期限", required=False)
-        req = ReviewRequest(step_id, who.bureau, decision, form.get("reason"), resubmit_by)
+        # One deliverable per form on the review queue; none named: every deliverable that waits (the CLI's way).
+        req = ReviewRequest(step_id, who.bureau, decision, form.get("reason"), resubmit_by,
+                            tuple(form.getlist("deliverable")))
         await call(lambda: portal.recorder(who.actor).review(req))
     return back(who, None, "review")
 
@@ -143,9 +148,36 @@ async def decide(request: Request, request_id: str) -> Response:
         if decision not in ("approve", "deny"):
             raise PortalError(400, "请选择：同意或不同意", "decision is approve or deny")
         to = parse_day(form.get("to"), "延至日期", required=False)
+        if decision == "approve" and form.get("confirm") != "1":
+            asked = await run_in_threadpool(_confirmation, request, portal, who, int(request_id), to, form)
+            if asked is not None:
+                return asked
         req = ExtensionDecision(int(request_id), who.bureau, decision, to, form.get("reason"))
         await call(lambda: portal.recorder(who.actor).decide_extension(req))
     return back(who, None, "decided")
+
+
+def _confirmation(request: Request, portal: Portal, who: Who, request_id: int, to: date | None, form: Form
+                  ) -> Response | None:
+    """The page asking the office to confirm an approval that moves the plan's end or whose date rolls to a
+    working day: it shows the effective due and the end before and after; None when nothing needs confirming
+    (or the request is not pending: the recorder says why)."""
+    from core.extensions import preview_extension
+    from core.status import Engine
+    from db.portal import extension_rows
+
+    with portal.reading() as session:
+        row = next((r for r in extension_rows(session=session, plan_id=portal.plan.id, status="pending")
+                    if r["id"] == request_id), None)
+    if row is None:
+        return None
+    day = to or date.fromisoformat(row["requested_to"])
+    facts, _ = read_board(portal)
+    preview = preview_extension(Engine(portal.plan, portal.calendar), facts, row["step_id"], day, portal.today())
+    if not preview.end_moves and preview.due_after == day:
+        return None
+    return render(request, "confirm_extension.html", who=who, row=row, to=day, p=preview,
+                  reason=form.get("reason") or "")
 
 
 _YES = {"1", "yes", "是", "true"}

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from core.events import CheckIn
+from core.events import SHANGHAI, CheckIn
 from core.extensions import preview_extension
 from core.inbox import OFFICE, ORDER, build_inbox, owed_items
 from core.status import Engine
@@ -38,23 +38,37 @@ def link(request: Request, token: str) -> Response:
 
 
 @router.get("/")
-def home(request: Request, bureau: str = "", ok: str = "") -> Response:
-    """The session's page: its bureau's steps, or the office's dashboard (``?bureau=ID`` to see and act for one)."""
+def home(request: Request, bureau: str = "", ok: str = "", tab: str = "") -> Response:
+    """The session's page: its bureau's steps, or the office's dashboard (``?bureau=ID`` to see and act for one);
+    a bureau's page in tabs (``?tab=todo`` 待办, ``done`` 已办, ``late`` 逾期)."""
     who = current(request)
     portal = portal_of(request)
     flash = FLASH.get(ok, "")
     if who.is_office and bureau and bureau != OFFICE:
         if bureau not in portal.plan.bureaus:
             raise PortalError(404, "没有这个单位", "unknown bureau")
-        return _bureau_page(request, portal, who, bureau, flash)
+        return _bureau_page(request, portal, who, bureau, flash, tab)
     if who.is_office:
         return _office_page(request, portal, who, flash)
-    return _bureau_page(request, portal, who, who.bureau, flash)
+    return _bureau_page(request, portal, who, who.bureau, flash, tab)
 
 
-def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str) -> Response:
+# A bureau's page in tabs: what it still owes (the default), what it handed in, what is late.
+TABS = {"todo": "待办", "done": "已办", "late": "逾期"}
+
+
+def _tab_of(item: Any, tab: str, fresh: set[str] | frozenset[str] = frozenset()) -> bool:
+    """Whether the item is listed under ``tab``; on 待办 a step handed in today stays, showing what was handed in."""
+    if tab == "done":
+        return bool(item.handed_in)
+    if tab == "late":
+        return item.light == "red" and not item.handed_in
+    return not item.handed_in or item.step in fresh
+
+
+def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash: str, tab: str = "") -> Response:
     from db.joint import contribution_rows, forwarded_extensions, joint_steps_led_by
-    from db.portal import extension_rows, step_submissions
+    from db.portal import extension_rows, handed_in
 
     facts, board = read_board(portal)
     plan = portal.plan
@@ -65,17 +79,20 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
         requests = extension_rows(session=session, plan_id=portal.plan.id, bureau=bureau)
         pending = {r["step_id"] for r in requests if r["status"] in ("pending", "to_lead")}
         inbox = build_inbox(portal.plan, board, bureau, portal.calendar, portal.today(), pending)
-        submissions = {
-            item.step: [s for s in step_submissions(session=session, plan_id=portal.plan.id, step_id=item.step)
-                        if bureau in (s["bureau"], s["on_behalf_of"])][:5]
-            for item in inbox.items if item.status in ("submitted", "returned", "done")
-        }
+        submissions = handed_in(session=session, plan_id=plan.id, step_ids=[i.step for i in inbox.items],
+                                bureau=bureau)
     joint = _joint_cards(portal, board, led, contributions)
     # On a step it does not lead, a 配合单位's hand-in goes to the lead as material: the card says so.
     helping = {item.step: plan.bureau_name(plan.steps[item.step].lead) for item in inbox.items
                if item.step in plan.steps and plan.steps[item.step].lead != bureau
                and plan.steps[item.step].completion == "lead" and not plan.steps[item.step].collected}
+    tab = tab if tab in TABS else "todo"
+    today = portal.today()
+    fresh = {sid for sid, rows in submissions.items() if rows and rows[0]["at"].astimezone(SHANGHAI).date() == today}
+    tabs = [(key, label, sum(_tab_of(i, key, fresh) for i in inbox.items)
+             + (len(inbox.late_collections) if key == "late" else 0)) for key, label in TABS.items()]
     return render(request, "bureau.html", who=who, inbox=inbox, flash=flash, submissions=submissions,
+                  tab=tab, tabs=tabs, shown=[i for i in inbox.items if _tab_of(i, tab, fresh)],
                   acting_for=bureau if who.is_office else None, extensions=requests[:10], joint=joint,
                   forwarded=forwarded, helping=helping,
                   **cards_context(portal, board, facts, bureau))
@@ -108,7 +125,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
         pending = extension_rows(session=session, plan_id=plan.id, status="pending")
         queue = [
             {"step": sid, "title": plan.steps[sid].title, "status": st,
-             "submissions": step_submissions(session=session, plan_id=plan.id, step_id=sid)[:10]}
+             "submissions": step_submissions(session=session, plan_id=plan.id, step_id=sid)}
             for sid, st in board.steps.items() if st.awaiting_review
         ]
         links = link_states(session=session, plan=plan)
@@ -200,6 +217,40 @@ def download(request: Request, sha256: str) -> Response:
     if not uploaders or not (who.is_office or who.bureau in uploaders) or not path.is_file():
         raise missing
     return _attachment(path, _file_name(portal, sha256))
+
+
+# What the office may view in the browser: a PDF or a raster picture, known by its first bytes (never SVG or HTML).
+_INLINE = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"), (b"\xff\xd8\xff", "image/jpeg"),
+           (b"GIF87a", "image/gif"), (b"GIF89a", "image/gif"))
+
+
+def inline_type(head: bytes) -> str | None:
+    """The media type the office's browser may show a file as, from its first bytes; None: download only."""
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    return next((kind for magic, kind in _INLINE if head.startswith(magic)), None)
+
+
+@router.get("/files/{sha256}/view")
+def view(request: Request, sha256: str) -> Response:
+    """A PDF or picture shown in the office's browser (review queue), sandboxed; 404 for a bureau and for any
+    other kind of file (those are downloaded)."""
+    from db.evidence import archive_path
+
+    who = current(request)
+    portal = portal_of(request)
+    path = archive_path(portal.home, sha256) if who.is_office and _SHA256.match(sha256) else None
+    kind = None
+    if path is not None and path.is_file():
+        with path.open("rb") as fh:
+            kind = inline_type(fh.read(16))
+    if path is None or kind is None:
+        raise PortalError(404, "文件不存在或不能在线查看", "no such file to view")
+    name = _file_name(portal, sha256)
+    return FileResponse(path, media_type=kind, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(name, safe='')}",
+        "Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff",
+    })
 
 
 @router.get("/reports")
