@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from cli.common import fail, out, print_problems
+from cli.common import err, fail, out, print_problems
 from cli.context import Context, actor, exit_refused
 from cli.exits import Exit
 
@@ -42,6 +42,7 @@ def init(plan_file: PlanOpt = None) -> None:
 
     ctx = Context(plan_file)
     plans = [ctx.file_plan] if plan_file is not None else plans_to_load(ctx)
+    _check_private(ctx)
     before = migrate.current(ctx.engine)
     migrate.upgrade(ctx.engine)
     after = migrate.current(ctx.engine)
@@ -55,6 +56,27 @@ def init(plan_file: PlanOpt = None) -> None:
             exit_refused(exc)
         state = "已载入新版本 loaded" if load.changed else "未改变 unchanged"
         out.print(f"计划 plan: {plan.id} {plan.title}  {state}（{load.content_hash[:12]}）", markup=False)
+
+
+def _check_private(ctx: Context) -> None:
+    """Create the home and its reports folder private (0700); say so when an existing one is more open."""
+    from config.store import make_private_dir, too_open
+
+    existed = ctx.home.exists()
+    make_private_dir(ctx.home)
+    make_private_dir(ctx.home / "reports")
+    places = [ctx.home, ctx.home / "reports"]
+    if ctx.url.startswith("sqlite"):
+        places.append(Path(ctx.url.split("///", 1)[1]))
+    for place in places:
+        mode = too_open(place)
+        if mode is not None:
+            fix = f"chmod {'600' if place.is_file() else '700'} {place}"
+            err.print(f"注意：{place} 的权限为 {mode}，服务器上的其他账号可以读取（通讯录、证明材料、报告）；"
+                      f"建议运行 {fix} / {place} is mode {mode}: other accounts can read it; run `{fix}`",
+                      markup=False, style="yellow")
+        elif place == ctx.home and not existed:
+            out.print(f"数据目录 home: {place}（权限 0700，仅服务账号可读 / private to this account）", markup=False)
 
 
 @db_app.command("upgrade")

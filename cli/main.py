@@ -18,6 +18,7 @@ from cli import (
     library,
     meeting,
     notify,
+    people,
     plan,
     plans,
     portal,
@@ -54,6 +55,7 @@ app.add_typer(library.case_app, name="case")
 app.add_typer(library.project_app, name="project")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(tasks.app, name="task")
+app.add_typer(people.app, name="people")
 app.command("link")(portal.link)
 app.command("ack")(portal.ack)
 app.command("extend")(portal.extend)

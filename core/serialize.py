@@ -19,6 +19,7 @@ ACTION_ZH = {
     "extension_denied": "不同意延期", "link_revoke": "收回链接", "contribution": "报送配合材料",
     "progress_report": "进展报送",
     "task_add": "交办事项", "task_close": "撤销交办事项",
+    "people_import": "导入通讯录", "people_remove": "删除通讯录人员", "person_link_revoke": "收回个人链接",
 }
 
 

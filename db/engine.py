@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from config.store import keep_private, make_private_dir
 from db.urls import database_url
 
 __all__ = ["database_url", "make_engine", "make_sessionmaker", "read_session", "redact_url"]
@@ -32,9 +33,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        file = Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
+        if file is not None:
+            make_private_dir(file.parent)
         engine = create_engine(url, connect_args={"timeout": _SQLITE_BUSY_MS / 1000}, **kwargs)
+        if file is not None:
+            # The file appears on the first connection (never before: a refused restore leaves none); it is made
+            # private before the WAL files are, which take its mode.
+            event.listen(engine, "connect", lambda *_: keep_private(file))
         event.listen(engine, "connect", _sqlite_on_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

@@ -38,6 +38,7 @@ __all__ = [
     "IndicatorValueRow",
     "OutboxItem",
     "OutboxMessage",
+    "PersonRow",
     "PlanVersion",
     "PortalGrant",
     "ProgressReportRow",
@@ -464,3 +465,31 @@ class TaskRow(Base):
     closed_at: Mapped[datetime | None]
     closed_by: Mapped[str | None] = mapped_column(String(100))
     close_reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class PersonRow(Base):
+    """A person of a bureau on the office's contact list (通讯录): personal data, never in git, logs or artifacts.
+
+    ``link_generation`` counts the revocations of the person's own links, as ``portal_grants`` does for a
+    bureau; ``wecom_problem`` is what WeCom last said of the userid (``invaliduser``, ``unlicenseduser``).
+    """
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "bureau", "name"),
+        UniqueConstraint("plan_id", "wecom_userid"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[str] = mapped_column(String(100))
+    bureau: Mapped[str] = mapped_column(String(50))
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    wecom_userid: Mapped[str | None] = mapped_column(String(64))
+    mobile: Mapped[str] = mapped_column(String(20), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    link_generation: Mapped[int] = mapped_column(Integer, default=0)
+    wecom_problem: Mapped[str] = mapped_column(String(50), default="")
+    wecom_problem_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from config.store import make_private_dir
 from core.documents import DocumentFacts
 from core.meeting import current_meeting
 from reports import folder as names
@@ -61,6 +62,7 @@ def write_all(doc: DocumentFacts, home: Path) -> tuple[Path, Written]:
     The pack draws the Gantt and indicator charts into the folder itself (they are the folder's
     pictures too), so each picture is drawn once.
     """
+    make_private_dir(home / "reports")  # unpublished documents: the service account only
     target = names.folder_for(names.plan_reports(home, doc.plan.id), doc.as_of)
     target.mkdir(parents=True, exist_ok=True)
     meeting = current_meeting(doc.plan, doc.board)
