@@ -35,19 +35,28 @@ def _secret_key(ctx: Context) -> str:
 
 
 def link(
-    bureau: Annotated[str, typer.Argument(help="单位 id（office 为办公室）；或 revoke、list / a bureau id, or revoke, list.")],
+    bureau: Annotated[str | None, typer.Argument(
+        help="单位 id（office 为办公室）；或 revoke、list / a bureau id, or revoke, list.")] = None,
     target: Annotated[str | None, typer.Argument(help="revoke 时：要收回链接的单位 / the bureau to revoke.")] = None,
+    person: Annotated[int | None, typer.Option(
+        "--person", help="个人链接：通讯录编号（people list）/ a person's own link, by id.")] = None,
     days: Annotated[int, typer.Option("--days", help="有效天数 / days the link is valid.")] = 30,
     as_json: JsonOpt = False,
     plan_file: PlanOpt = None,
 ) -> None:
-    """报送入口链接：为单位生成签名链接；link revoke 单位 立即收回其全部链接；link list 查看各单位链接状态
-    / issue a bureau's portal link; `link revoke BUREAU` ends all of them; `link list` shows their state."""
+    """报送入口链接：为单位（或 --person 为通讯录中的一人）生成签名链接；link revoke 单位（或 --person 编号）立即收回；
+    link list 查看各单位链接状态 / issue a bureau's (or a person's) portal link; `link revoke` ends them; `link list`."""
     from db.portal import issue_link, link_states, revoke_links
     from db.records import Refusal
 
     ctx = Context.ready(plan_file)
     plan = ctx.plan
+    if person is not None:
+        _person_link(ctx, person, revoking=bureau == "revoke", days=days, as_json=as_json, extra=target or (
+            bureau if bureau not in (None, "revoke") else None))
+        return
+    if bureau is None:
+        fail("请写明单位 id（如 liangshan link eco）或 --person 编号 / name a bureau or --person ID")
     if bureau == "list":
         _print_states(ctx, as_json, link_states)
         return
@@ -85,6 +94,42 @@ def link(
 
         err.print(f"{plan.bureau_name(who)}（{who}）的报送链接，{issued.expires.astimezone(_beijing()):%Y-%m-%d %H:%M} 前有效，"
                   "请只发给该单位 / valid until then; send it to this bureau only", markup=False)
+
+
+def _person_link(ctx: Context, person: int, *, revoking: bool, days: int, as_json: bool, extra: str | None) -> None:
+    """``link --person ID`` and ``link revoke --person ID``: one person's own link; the bureau's others stay."""
+    from db.people import issue_person_link, revoke_person_links
+    from db.records import Refusal
+
+    if extra is not None:
+        fail("--person 与单位 id 不能同时写 / give --person or a bureau, not both")
+    plan = ctx.plan
+    try:
+        if revoking:
+            row = revoke_person_links(ctx.sessions, plan_id=plan.id, person_id=person, actor=actor())
+            if as_json:
+                typer.echo(json.dumps({"person": person, "revoked": True}, ensure_ascii=False))
+            else:
+                out.print(f"已收回 {row.name}（{plan.bureau_name(row.bureau)}）的个人链接和登录；本单位其他人和单位链接不受影响 "
+                          "/ revoked this person's links only", markup=False)
+            return
+        base = ctx.settings.portal_url
+        if not base:
+            fail("未设置 LIANGSHAN_PORTAL_URL（报送入口的网址，如 https://lsbs.example.gov.cn）/ LIANGSHAN_PORTAL_URL is not set")
+        row, issued = issue_person_link(ctx.sessions, plan_id=plan.id, person_id=person, days=days, key=_secret_key(ctx),
+                                        base_url=base, actor=actor())
+    except Refusal as exc:
+        exit_refused(exc)
+    if as_json:
+        typer.echo(json.dumps({"person": person, "bureau": row.bureau, "url": issued.url,
+                               "expires": issued.expires.isoformat()}, ensure_ascii=False))
+        return
+    typer.echo(issued.url)
+    from cli.common import err
+
+    err.print(f"{row.name}（{plan.bureau_name(row.bureau)}·{row.role}）的个人报送链接，"
+              f"{issued.expires.astimezone(_beijing()):%Y-%m-%d %H:%M} 前有效，请只发给本人 / send it to this person only",
+              markup=False)
 
 
 def _beijing() -> Any:

@@ -24,6 +24,7 @@ __all__ = ["MIN_KEY_LENGTH", "Grant", "LinkError", "csrf_token", "sign", "verify
 Purpose = Literal["link", "session"]
 MIN_KEY_LENGTH = 32  # characters of LIANGSHAN_SECRET_KEY; `python -c "import secrets; print(secrets.token_urlsafe(48))"`
 _VERSION = "1"
+_PERSON_VERSION = "2"
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
 
 
@@ -37,12 +38,15 @@ class LinkError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Grant:
-    """What a valid token says: a bureau (or ``office``) of a plan, its link generation, until when."""
+    """What a valid token says: a bureau (or ``office``) of a plan, its link generation, until when; and, for a
+    person's own link (``person`` > 0), whom, with the generation of that person's links."""
 
     plan_id: str
     bureau: str
     generation: int
     expires: datetime
+    person: int = 0
+    person_generation: int = 0
 
     @property
     def is_office(self) -> bool:
@@ -71,7 +75,11 @@ def sign(key: str, grant: Grant, purpose: Purpose = "link") -> str:
     if not (_ID.match(grant.plan_id) and _ID.match(grant.bureau)):
         raise ValueError("plan and bureau ids must be letters, digits, '-' or '_'")
     expires = int(grant.expires.timestamp())
-    payload = "|".join((_VERSION, grant.plan_id, grant.bureau, str(grant.generation), str(expires))).encode()
+    fields = [_VERSION, grant.plan_id, grant.bureau, str(grant.generation), str(expires)]
+    if grant.person:
+        # A person's token says so in its version, so a bureau's token can never be read as a person's.
+        fields = [_PERSON_VERSION, *fields[1:], str(grant.person), str(grant.person_generation)]
+    payload = "|".join(fields).encode()
     return f"{_b64(payload)}.{_b64(_mac(key, purpose, payload))}"
 
 
@@ -95,10 +103,13 @@ def verify(key: str, token: str, now: datetime, purpose: Purpose = "link") -> Gr
     if not hmac.compare_digest(mac, _mac(key, purpose, payload)):
         raise LinkError("signature")
     try:
-        version, plan_id, bureau, generation, expires = payload.decode().split("|")
-        if version != _VERSION:
+        version, plan_id, bureau, generation, expires, *person = payload.decode().split("|")
+        if (version, len(person)) not in ((_VERSION, 0), (_PERSON_VERSION, 2)):
             raise ValueError(version)
-        grant = Grant(plan_id, bureau, int(generation), datetime.fromtimestamp(int(expires), UTC))
+        who, who_generation = (int(person[0]), int(person[1])) if person else (0, 0)
+        if person and who <= 0:
+            raise ValueError(who)
+        grant = Grant(plan_id, bureau, int(generation), datetime.fromtimestamp(int(expires), UTC), who, who_generation)
     except ValueError as exc:
         raise LinkError("malformed") from exc
     if now >= grant.expires:

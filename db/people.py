@@ -8,18 +8,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.people import FIELD_ZH, Person, RowProblem, mask_mobile
+from core.links import Grant, sign
+from core.people import FIELD_ZH, Person, RowProblem, mask_mobile, person_label
 from db import repo
 from db.models import PersonRow, utcnow
+from db.portal import MAX_LINK_DAYS, PortalLink, current_generation
 from db.refusals import INVALID, Refusal
 
-__all__ = ["ImportReport", "PeopleRefusal", "get_person", "import_people", "list_people", "person_dict", "person_of",
-           "remove_person"]
+__all__ = ["ImportReport", "PeopleRefusal", "PersonGrant", "get_person", "import_people", "issue_person_link",
+           "list_people", "person_dict", "person_grant", "person_of", "remove_person", "revoke_person_links", "session_bureau"]
 
 
 class PeopleRefusal(Refusal):
@@ -148,3 +151,72 @@ def remove_person(sessions: sessionmaker[Session], *, plan_id: str, person_id: i
         repo.add_audit(session=session, actor=actor, action="people_remove", plan_id=plan_id, entity="people",
                        entity_id=str(person_id), after={"name": gone["name"], "bureau": gone["bureau"]})
     return gone
+
+
+def session_bureau(row: PersonRow) -> str:
+    """The bureau a person's session acts for: the office's pages for 角色 办公室, else the person's bureau."""
+    return "office" if row.role == "办公室" else row.bureau
+
+
+@dataclass(frozen=True, slots=True)
+class PersonGrant:
+    """What a person's session may do right now: act for ``bureau``, named ``label`` in the history."""
+
+    person_id: int
+    bureau: str
+    link_generation: int
+    label: str
+
+
+def person_grant(*, session: Session, plan_id: str, person_id: int, bureau_names: dict[str, str]) -> PersonGrant | None:
+    """The person's current standing (None when removed): checked against a token on every request."""
+    row = get_person(session=session, plan_id=plan_id, person_id=person_id)
+    if row is None:
+        return None
+    label = person_label(row.name, bureau_names.get(row.bureau, row.bureau), row.role)[:100]
+    return PersonGrant(row.id, session_bureau(row), row.link_generation, label)
+
+
+def issue_person_link(sessions: sessionmaker[Session], *, plan_id: str, person_id: int, days: int, key: str,
+                      base_url: str, actor: str, now: datetime | None = None) -> tuple[PersonRow, PortalLink]:
+    """Sign a link for one person, valid ``days`` days: (the person, the PortalLink). The trail notes it, never the link.
+
+    Raises:
+        Refusal: no such person, or ``days`` outside 1..366 (exit 2).
+    """
+    if not 1 <= days <= MAX_LINK_DAYS:
+        raise Refusal(INVALID, f"链接有效天数应为 1-{MAX_LINK_DAYS}", f"--days must be 1..{MAX_LINK_DAYS}")
+    moment = now or utcnow()
+    expires = (moment + timedelta(days=days)).replace(microsecond=0)
+    with sessions.begin() as session:
+        row = get_person(session=session, plan_id=plan_id, person_id=person_id)
+        if row is None:
+            raise Refusal(INVALID, f"通讯录中没有编号为 {person_id} 的人（liangshan people list 查看编号）",
+                          f"no person with id {person_id}")
+        bureau = session_bureau(row)
+        generation = current_generation(session=session, plan_id=plan_id, bureau=bureau)
+        repo.add_audit(session=session, actor=actor, action="person_link_issue", plan_id=plan_id, entity="people",
+                       entity_id=str(person_id), after={"name": row.name, "bureau": row.bureau, "days": days})
+        session.expunge(row)
+    token = sign(key, Grant(plan_id, bureau, generation, expires, row.id, row.link_generation))
+    return row, PortalLink(bureau, f"{base_url.rstrip('/')}/b/{token}", expires, token)
+
+
+def revoke_person_links(sessions: sessionmaker[Session], *, plan_id: str, person_id: int, actor: str) -> PersonRow:
+    """End every link and session of one person; the bureau's link and its other people keep working.
+
+    Raises:
+        Refusal: no such person (exit 2).
+    """
+    with sessions.begin() as session:
+        row = get_person(session=session, plan_id=plan_id, person_id=person_id)
+        if row is None:
+            raise Refusal(INVALID, f"通讯录中没有编号为 {person_id} 的人", f"no person with id {person_id}")
+        row.link_generation += 1
+        row.updated_at = utcnow()
+        repo.add_audit(session=session, actor=actor, action="person_link_revoke", plan_id=plan_id, entity="people",
+                       entity_id=str(person_id), after={"name": row.name, "bureau": row.bureau,
+                                                        "generation": row.link_generation})
+        session.flush()
+        session.expunge(row)
+    return row

@@ -30,6 +30,7 @@ class Who:
 
     grant: Grant
     csrf: str
+    person_label: str = ""
 
     @property
     def bureau(self) -> str:
@@ -43,8 +44,8 @@ class Who:
 
     @property
     def actor(self) -> str:
-        """Who the audit trail names for this session's acts."""
-        return f"portal:{self.grant.bureau}"
+        """Who the audit trail names for this session's acts: the person (张三（单位·经办人）), else the bureau's link."""
+        return self.person_label or f"portal:{self.grant.bureau}"
 
 
 def _invalid() -> PortalError:
@@ -58,7 +59,19 @@ def _current_generation(portal: Portal, bureau: str) -> int:
         return current_generation(session=session, plan_id=portal.plan.id, bureau=bureau)
 
 
-def _check(portal: Portal, token: str, purpose: str, now: datetime) -> Grant:
+def _person(portal: Portal, grant: Grant) -> str:
+    """The person's label when their token still stands (not removed, not revoked, same bureau), else 401."""
+    from db.people import person_grant
+
+    with portal.reading() as session:
+        standing = person_grant(session=session, plan_id=portal.plan.id, person_id=grant.person,
+                                bureau_names={b: portal.plan.bureau_name(b) for b in portal.plan.bureaus})
+    if standing is None or standing.link_generation != grant.person_generation or standing.bureau != grant.bureau:
+        raise _invalid()  # removed, revoked, or moved to another bureau or role since the link was made
+    return standing.label
+
+
+def _check(portal: Portal, token: str, purpose: str, now: datetime) -> tuple[Grant, str]:
     try:
         grant = verify(portal.key, token, now, purpose)  # type: ignore[arg-type]
     except LinkError:
@@ -67,7 +80,7 @@ def _check(portal: Portal, token: str, purpose: str, now: datetime) -> Grant:
         raise _invalid()
     if grant.generation != _current_generation(portal, grant.bureau):
         raise _invalid()  # revoked: a newer generation was issued
-    return grant
+    return grant, (_person(portal, grant) if grant.person else "")
 
 
 def exchange_link(portal: Portal, token: str) -> tuple[Grant, str]:
@@ -79,8 +92,9 @@ def exchange_link(portal: Portal, token: str) -> tuple[Grant, str]:
         PortalError: 401 for an expired, tampered, foreign-plan or revoked link.
     """
     now = portal.now()
-    grant = _check(portal, token, "link", now)
-    session = Grant(grant.plan_id, grant.bureau, grant.generation, min(grant.expires, now + timedelta(days=SESSION_DAYS)))
+    grant, _ = _check(portal, token, "link", now)
+    session = Grant(grant.plan_id, grant.bureau, grant.generation, min(grant.expires, now + timedelta(days=SESSION_DAYS)),
+                    grant.person, grant.person_generation)
     return session, sign(portal.key, session, purpose="session")
 
 
@@ -101,8 +115,8 @@ def current(request: Request) -> Who:
     token = request.cookies.get(COOKIE, "")
     if not token:
         raise _invalid()
-    grant = _check(portal, token, "session", portal.now())
-    return Who(grant, csrf_token(portal.key, token))
+    grant, label = _check(portal, token, "session", portal.now())
+    return Who(grant, csrf_token(portal.key, token), label)
 
 
 def check_csrf(who: Who, sent: object) -> None:

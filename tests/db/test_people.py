@@ -139,3 +139,28 @@ def test_a_new_home_is_private_and_an_open_one_is_reported(tmp_path: Path) -> No
     home.chmod(0o755)
     again = runner.invoke(app, ["init"], env={"LIANGSHAN_HOME": str(home), "LIANGSHAN_DB_URL": ""})
     assert again.exit_code == 0 and "权限为 0755" in again.output and f"chmod 700 {home}" in again.output
+
+
+def test_cli_personal_link_and_revoke(database: Database, tmp_path: Path) -> None:
+    """`link --person ID` prints one URL; `link revoke --person ID` ends that person's links only; unknown ids exit 2."""
+    from datetime import UTC, datetime
+
+    from core.links import verify
+
+    assert _cli(database, "people", "import", str(write_csv(tmp_path / "a.csv", ROWS))).exit_code == 0
+    ids = {p["name"]: p["id"] for p in json.loads(_cli(database, "people", "list", "--json").stdout)}
+    env = {**database.env(), "LIANGSHAN_PORTAL_URL": "http://127.0.0.1:8700", "LIANGSHAN_SECRET_KEY": "k" * 40}
+    made = runner.invoke(app, ["link", "--person", str(ids["张三"]), "--days", "7", "--json"], env=env)
+    assert made.exit_code == 0, made.output
+    grant = verify("k" * 40, json.loads(made.stdout)["url"].rsplit("/", 1)[1], datetime.now(UTC))
+    assert (grant.bureau, grant.person, grant.person_generation) == ("eco", ids["张三"], 0)
+    office = runner.invoke(app, ["link", "--person", str(ids["王五"]), "--json"], env=env)
+    assert json.loads(office.stdout)["url"] and verify("k" * 40, json.loads(office.stdout)["url"].rsplit("/", 1)[1],
+                                                       datetime.now(UTC)).bureau == "office"
+    revoked = runner.invoke(app, ["link", "revoke", "--person", str(ids["张三"])], env=env)
+    assert revoked.exit_code == 0 and "其他人和单位链接不受影响" in revoked.stdout
+    with database.sessions() as session:
+        generations = {r.name: r.link_generation for r in session.scalars(select(PersonRow))}
+    assert generations == {"张三": 1, "李四": 0, "王五": 0}
+    assert runner.invoke(app, ["link", "--person", "999"], env=env).exit_code == 2
+    assert runner.invoke(app, ["link", "eco", "--person", "1"], env=env).exit_code == 2
