@@ -122,7 +122,10 @@ def retry(plan_file: PlanOpt = None) -> None:
     from tasks.notify import portal_sender
 
     ctx = Context.ready(plan_file)
-    notifier = _notifier(ctx.plan.id)
+    from tasks.wecom_app import with_wecom_app
+
+    channels = _notifier(ctx.plan.id)
+    notifier = with_wecom_app(channels, ctx.plan, ctx.sessions) or channels
     again = outbox.retry(ctx.sessions, plan_id=ctx.plan.id)
     send, _ = portal_sender(ctx.plan, ctx.sessions, notifier)  # each bureau's link is made as its message goes out
     report = outbox.deliver(ctx.sessions, send, lambda r: bool(notifier.channels(r)), plan_id=ctx.plan.id)

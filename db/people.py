@@ -22,7 +22,8 @@ from db.portal import MAX_LINK_DAYS, PortalLink, current_generation
 from db.refusals import INVALID, Refusal
 
 __all__ = ["ImportReport", "PeopleRefusal", "PersonGrant", "get_person", "import_people", "issue_person_link",
-           "list_people", "person_dict", "person_grant", "person_of", "remove_person", "revoke_person_links", "session_bureau"]
+           "list_people", "person_dict", "person_grant", "person_of", "record_wecom_problems", "remove_person",
+           "revoke_person_links", "session_bureau", "wecom_userids"]
 
 
 class PeopleRefusal(Refusal):
@@ -220,3 +221,26 @@ def revoke_person_links(sessions: sessionmaker[Session], *, plan_id: str, person
         session.flush()
         session.expunge(row)
     return row
+
+
+def wecom_userids(*, session: Session, plan_id: str, bureau: str, leaders_too: bool) -> list[str]:
+    """The WeCom userids a bureau's reminder goes to: its 经办人, and its 分管领导 when ``leaders_too``."""
+    roles = ("经办人", "分管领导") if leaders_too else ("经办人",)
+    return list(session.scalars(select(PersonRow.wecom_userid).where(
+        PersonRow.plan_id == plan_id, PersonRow.bureau == bureau, PersonRow.role.in_(roles),
+        PersonRow.wecom_userid.is_not(None)).order_by(PersonRow.id)))
+
+
+def record_wecom_problems(sessions: sessionmaker[Session], *, plan_id: str, sent_to: Sequence[str],
+                          problems: dict[str, str]) -> None:
+    """Note what WeCom said of each userid a message went to: its problem (``invaliduser``, ``unlicenseduser``), or
+    none any more; ``people list`` and the office see them."""
+    if not sent_to:
+        return
+    now = utcnow()
+    with sessions.begin() as session:
+        for row in session.scalars(select(PersonRow).where(PersonRow.plan_id == plan_id,
+                                                           PersonRow.wecom_userid.in_(list(sent_to)))):
+            problem = problems.get(row.wecom_userid or "", "")
+            if problem != row.wecom_problem:
+                row.wecom_problem, row.wecom_problem_at = problem, now if problem else None

@@ -165,15 +165,23 @@ def notifier_from_settings(plan_id: str | None = None) -> Notifier | None:
 
 
 def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fact], day: date,
-                      notifier: Notifier, sessions: Any, home: Path | None = None) -> NotifyReport:
+                      notifier: Notifier | None, sessions: Any, home: Path | None = None) -> NotifyReport:
     """Queue today's new facts in the outbox, then deliver everything that is due.
+
+    With the WeCom application configured, a bureau's people with a WeCom userid get a textcard instead of the
+    bureau's channels (:mod:`tasks.wecom_app`); ``notifier`` may then be None (no channels file).
 
     The office's weekly digest carries the ledger and the Gantt chart of the newest reports folder under
     ``home`` (default: LIANGSHAN_HOME).
     """
     from config.settings import get_settings
     from db import outbox
+    from tasks.wecom_app import with_wecom_app
 
+    wrapped = with_wecom_app(notifier, plan, sessions)
+    if wrapped is None:
+        return NotifyReport(False)
+    notifier = wrapped
     home = home if home is not None else get_settings().home
     with sessions() as session:
         drafts = drafts_for_day(plan, Engine(plan, calendar), Facts(events), day,
@@ -208,7 +216,9 @@ def notify_bureaus(snap: Snapshot) -> dict[str, Any]:
         for problem in exc.problems:
             logger.error("%s", problem)
         raise RuntimeError("通知渠道文件有错误，未发送任何通知 / the channels file is refused; nothing was sent") from None
-    if notifier is None:
+    from config.wecom import wecom_app
+
+    if notifier is None and wecom_app() is None:
         logger.info("未设置 LIANGSHAN_NOTIFY_CONFIG：不发送通知")
         return {"enabled": False, "reason": "未配置通知渠道"}
     from config.settings import get_settings
