@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.links import Grant, sign
@@ -21,9 +21,24 @@ from db.models import PersonRow, utcnow
 from db.portal import MAX_LINK_DAYS, PortalLink, current_generation
 from db.refusals import INVALID, Refusal
 
-__all__ = ["ImportReport", "PeopleRefusal", "PersonGrant", "get_person", "import_people", "issue_person_link",
-           "list_people", "person_dict", "person_grant", "person_of", "record_wecom_problems", "remove_person",
-           "revoke_person_links", "session_bureau", "wecom_userids"]
+__all__ = [
+    "ImportReport",
+    "PeopleRefusal",
+    "PersonGrant",
+    "get_person",
+    "import_people",
+    "issue_person_link",
+    "list_people",
+    "person_by_userid",
+    "person_dict",
+    "person_grant",
+    "person_of",
+    "record_wecom_problems",
+    "remove_person",
+    "revoke_person_links",
+    "session_bureau",
+    "wecom_userids",
+]
 
 
 class PeopleRefusal(Refusal):
@@ -244,3 +259,9 @@ def record_wecom_problems(sessions: sessionmaker[Session], *, plan_id: str, sent
             problem = problems.get(row.wecom_userid or "", "")
             if problem != row.wecom_problem:
                 row.wecom_problem, row.wecom_problem_at = problem, now if problem else None
+
+
+def person_by_userid(*, session: Session, plan_id: str, userid: str) -> PersonRow | None:
+    """The person of the plan's list with this WeCom userid (WeCom compares userids without case), or None."""
+    return session.scalars(select(PersonRow).where(PersonRow.plan_id == plan_id,
+                                                   func.lower(PersonRow.wecom_userid) == userid.lower())).first()

@@ -154,17 +154,20 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
         PortalConfigError: no secret key (or too short), a bad upload limit, an unreadable plan, or a
             database that is unreachable or not initialised; the message says what to do, in Chinese first.
     """
+    from config.wecom import wecom_app
     from web.redirects import RelativeRedirects
-    from web.routes import actions, pages, progress, tasks
+    from web.routes import actions, pages, progress, tasks, wecom
     from web.uploads import BodyLimit
 
     portal = _build_portal(settings or get_settings(), plan)
     app = FastAPI(title="两山 报送入口", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.portal = portal
+    app.state.wecom = wecom_app()  # None: the WeCom sign-in answers 404
     app.include_router(pages.router)
     app.include_router(actions.router)
     app.include_router(progress.router)
     app.include_router(tasks.router)
+    app.include_router(wecom.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(PortalError)
@@ -180,6 +183,7 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
 
     # Outermost first: the headers wrap every response, including the body limit's 413.
     app.add_middleware(BodyLimit, max_bytes=portal.max_bytes)
-    app.add_middleware(RelativeRedirects, portal_url=portal.settings.portal_url)
+    app.add_middleware(RelativeRedirects, portal_url=portal.settings.portal_url,
+                       also=(app.state.wecom.oauth_base,) if app.state.wecom else ())
     app.add_middleware(SecurityHeaders)
     return app

@@ -20,8 +20,9 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
-def safe_location(location: str, portal_url: str | None) -> str:
-    """``location`` when it is relative or on the portal's own origin; else its path and query alone.
+def safe_location(location: str, portal_url: str | None, also: tuple[str, ...] = ()) -> str:
+    """``location`` when it is relative or on the portal's own origin (or one of ``also``: the WeCom sign-in's
+    authorisation page); else its path and query alone.
 
     A path that starts with ``//`` (or ``/\\``, which browsers read alike) would name a host: it is
     collapsed to a single slash.
@@ -29,6 +30,8 @@ def safe_location(location: str, portal_url: str | None) -> str:
     parts = urlsplit(location)
     if parts.netloc or parts.scheme:
         if portal_url and _origin(location) == _origin(portal_url):
+            return location
+        if any(_origin(location) == _origin(other) for other in also):
             return location
         location = urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
     if location.startswith(("//", "/\\")):
@@ -39,9 +42,10 @@ def safe_location(location: str, portal_url: str | None) -> str:
 class RelativeRedirects:
     """Rewrites every response's ``Location`` with :func:`safe_location`."""
 
-    def __init__(self, app: ASGIApp, portal_url: str | None) -> None:
+    def __init__(self, app: ASGIApp, portal_url: str | None, also: tuple[str, ...] = ()) -> None:
         self.app = app
         self.portal_url = portal_url
+        self.also = also
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -51,7 +55,8 @@ class RelativeRedirects:
         async def relative(message: Message) -> None:
             if message["type"] == "http.response.start":
                 message["headers"] = [
-                    (k, safe_location(v.decode("latin-1"), self.portal_url).encode("latin-1") if k.lower() == b"location" else v)
+                    (k, safe_location(v.decode("latin-1"), self.portal_url, self.also).encode("latin-1")
+                     if k.lower() == b"location" else v)
                     for k, v in message.get("headers", [])]
             await send(message)
 
