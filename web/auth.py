@@ -43,6 +43,14 @@ class Who:
         return self.grant.is_office
 
     @property
+    def person_short(self) -> str:
+        """张三·经办人 for the page's header (the page itself names the bureau); empty for a bureau's link."""
+        if not self.person_label:
+            return ""
+        name, _, rest = self.person_label.partition("（")
+        return f"{name}·{rest.rstrip('）').rsplit('·', 1)[-1]}"
+
+    @property
     def actor(self) -> str:
         """Who the audit trail names for this session's acts: the person (张三（单位·经办人）), else the bureau's link."""
         return self.person_label or f"portal:{self.grant.bureau}"
