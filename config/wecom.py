@@ -32,7 +32,8 @@ class WeComApp:
 def wecom_app(environ: dict[str, str] | None = None) -> WeComApp | None:
     """The configured app, or None when any of the corp id, the agent id and the secret is not set."""
     env = os.environ if environ is None else environ
-    corp, agent, secret = (env.get(f"LIANGSHAN_WECOM_{k}", "").strip() for k in ("CORP_ID", "AGENT_ID", "SECRET"))
+    corp, agent, secret = (env.get(name, "").strip() for name in
+                           ("LIANGSHAN_WECOM_CORP_ID", "LIANGSHAN_WECOM_AGENT_ID", "LIANGSHAN_WECOM_SECRET"))
     if not (corp and agent and secret):
         return None
     return WeComApp(corp, agent, Secret(secret),

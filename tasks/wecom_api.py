@@ -27,6 +27,7 @@ _MARGIN = 300  # seconds before expires_in that a token is no longer used
 _TIMEOUT = 10
 _tokens: dict[tuple[str, str, str], tuple[str, float]] = {}
 _tokens_lock = threading.Lock()
+_fetch_lock = threading.Lock()  # one fetch at a time: bureaus delivered in parallel wait for it, then share it
 
 
 class WeComError(Exception):
@@ -85,8 +86,16 @@ class WeComClient:
         key = self._cache_key
         with _tokens_lock:
             cached = _tokens.get(key)
-            if cached and not fresh and time.monotonic() < cached[1]:
-                return cached[0]
+        if cached and not fresh and time.monotonic() < cached[1]:
+            return cached[0]
+        with _fetch_lock:
+            with _tokens_lock:
+                latest = _tokens.get(key)
+            if latest and latest != cached and time.monotonic() < latest[1]:
+                return latest[0]  # another thread fetched one while this one waited
+            return self._fetch(key)
+
+    def _fetch(self, key: tuple[str, str, str]) -> str:
         answer = self._get_json("/cgi-bin/gettoken", "gettoken",
                                 params={"corpid": self.app.corp_id, "corpsecret": self.app.secret.get_secret_value()})
         self.fetches += 1

@@ -4,7 +4,8 @@ web authorisation page (``/connect/oauth2/authorize``) that sends the browser ba
 What it answers can be steered: ``expire_tokens()`` makes every issued token expired (errcode 42001) so the
 next call must fetch a new one; ``send_errcodes`` is a queue of errcodes for the next sends; ``invalid`` and
 ``unlicensed`` list userids message/send reports back; ``signed_in`` is who the authorisation page says the
-browser's member is (its code works once).
+browser's member is (its code works once). ``secret`` is the app's secret it accepts; with ``forward`` (a base
+URL), the group bots' ``/cgi-bin/webhook/*`` calls go on to that server (both share LIANGSHAN_WECOM_API_BASE).
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class FakeWeCom:
     signed_in: str = ""
     authorize_requests: list[dict[str, str]] = field(default_factory=list)
     calls: list[str] = field(default_factory=list)
+    secret: str = SECRET
+    forward: str = ""
 
     @property
     def base(self) -> str:
@@ -47,7 +50,7 @@ class FakeWeCom:
 
     def env(self) -> dict[str, str]:
         """The LIANGSHAN_WECOM_* settings that point the app at this fake."""
-        return {"LIANGSHAN_WECOM_CORP_ID": CORP_ID, "LIANGSHAN_WECOM_AGENT_ID": AGENT_ID, "LIANGSHAN_WECOM_SECRET": SECRET,
+        return {"LIANGSHAN_WECOM_CORP_ID": CORP_ID, "LIANGSHAN_WECOM_AGENT_ID": AGENT_ID, "LIANGSHAN_WECOM_SECRET": self.secret,
                 "LIANGSHAN_WECOM_API_BASE": self.base, "LIANGSHAN_WECOM_OAUTH_BASE": self.base}
 
     def expire_tokens(self) -> None:
@@ -71,7 +74,7 @@ def fake_wecom() -> Iterator[FakeWeCom]:
             with lock:
                 fake.calls.append(path)
             if path == "/cgi-bin/gettoken":
-                if query.get("corpid") != CORP_ID or query.get("corpsecret") != SECRET:
+                if query.get("corpid") != CORP_ID or query.get("corpsecret") != fake.secret:
                     self._answer({"errcode": 40001, "errmsg": "invalid credential"})
                     return
                 with lock:
@@ -106,7 +109,11 @@ def fake_wecom() -> Iterator[FakeWeCom]:
 
         def do_POST(self) -> None:
             path, query = urlparse(self.path).path, self._query()
-            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+            raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if fake.forward and path.startswith("/cgi-bin/webhook/"):
+                self._forward(raw)
+                return
+            body = json.loads(raw or b"{}")
             with lock:
                 fake.calls.append(path)
             if path != "/cgi-bin/message/send":
@@ -130,6 +137,23 @@ def fake_wecom() -> Iterator[FakeWeCom]:
                 fake.messages.append(body)
             self._answer({"errcode": 0, "errmsg": "ok", "invaliduser": "|".join(invalid),
                           "unlicenseduser": "|".join(unlicensed), "msgid": f"MSG{len(fake.messages)}"})
+
+        def _forward(self, raw: bytes) -> None:
+            import urllib.error
+            import urllib.request
+
+            request = urllib.request.Request(f"{fake.forward}{self.path}", data=raw, method="POST",
+                                             headers={"Content-Type": self.headers.get("Content-Type", "application/json")})
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    status, data = answer.status, answer.read()
+            except urllib.error.HTTPError as exc:
+                status, data = exc.code, exc.read()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
 
         def _answer(self, data: dict[str, Any], status: int = 200) -> None:
             raw = json.dumps(data).encode()

@@ -145,3 +145,17 @@ def test_invaliduser_is_recorded_and_listed(database: Database, fake: FakeWeCom)
     rows = json.loads(CliRunner().invoke(app, ["people", "list", "--json"], env=database.env()).stdout)
     assert {r["name"]: r["wecom_problem"] for r in rows if r["bureau"] == "eco"} == {
         "张三": "unlicenseduser", "李四": "", "周九": "invaliduser"}
+
+
+def test_bureaus_delivered_in_parallel_share_one_token_fetch(database: Database, fake: FakeWeCom) -> None:
+    """Eight deliveries asking at once for the run's token: WeCom is asked once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from config.wecom import wecom_app
+    from tasks.wecom_api import WeComClient
+
+    app_config = wecom_app()
+    assert app_config is not None
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(lambda _: WeComClient(app_config).token(), range(8)))
+    assert len(tokens) == 1 and fake.fetches == 1

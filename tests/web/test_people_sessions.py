@@ -74,6 +74,10 @@ def test_revoking_one_person_leaves_the_others_and_the_bureau_link(site: Site) -
     assert again.get("/").status_code == 200
     remove_person(site.database.sessions, plan_id=PLAN, person_id=ids["李四"], actor="tester")
     assert li.get("/").status_code == 401 and bureau.get("/").status_code == 200
+    from db.portal import revoke_links
+
+    revoke_links(site.database.sessions, plan_id=PLAN, bureau="eco", actor="tester")  # the bureau's: everyone's
+    assert again.get("/").status_code == 401 and bureau.get("/").status_code == 401
 
 
 def test_the_office_role_gets_the_office_pages_and_its_acts_name_the_person(site: Site) -> None:
