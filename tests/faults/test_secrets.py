@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -43,6 +44,7 @@ from tests.e2e.conftest import _free_port, _stop, _wait
 from tests.faults.conftest import pg_schema_url
 from tests.prefect_server import start_prefect_server
 from tests.sinks import http_sink, smtp_sink
+from tests.wecom_fake import fake_wecom
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -55,6 +57,7 @@ PLANTED = {
     "SMTP password": "Zq7-LIANGSHAN-SECRET-3141-SMTPPW",
     "PostgreSQL password": "Zq7-LIANGSHAN-SECRET-3141-PGPASS",
     "LIANGSHAN_SECRET_KEY": "Zq7-LIANGSHAN-SECRET-3141-PORTALKEY-0123456789abcdef",
+    "WeCom app secret": "Zq7-LIANGSHAN-SECRET-3141-WECOMAPP",
 }
 STEP, DELIVERABLE = "build.pathways", "conversion-models"  # open for eco after the sample history
 PORTAL_URL = "https://lsbs.huyi.example"
@@ -154,7 +157,8 @@ def _planted_channels(folder: Path, smtp_port: int) -> Path:
 
 
 
-def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+                            monkeypatch: pytest.MonkeyPatch) -> None:
     user_home = tmp_path / "user"
     user_home.mkdir()
     prefect_home = tmp_path / "prefect"
@@ -165,11 +169,18 @@ def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.L
     doc.write_bytes(b"%PDF-1.4\n% conversion models\n")
     caplog.set_level(logging.DEBUG)
 
-    with http_sink() as sink, smtp_sink() as (smtp_port, mails):
+    with http_sink() as sink, smtp_sink() as (smtp_port, mails), fake_wecom() as wecom:
         sink.modes[PLANTED["WeCom bot key (refused)"]] = "errcode"
+        # The WeCom application (textcards to eco's 经办人, the portal's sign-in) on a fake that passes the group
+        # bots' calls on to the sink: both share LIANGSHAN_WECOM_API_BASE.
+        wecom.secret, wecom.forward = PLANTED["WeCom app secret"], sink.base
+        for name, value in wecom.env().items():
+            monkeypatch.setenv(name, value)  # the portal in this process reads them too
+        people = tmp_path / "通讯录.csv"
+        people.write_text("单位,姓名,角色,企业微信账号,手机\neco,张三,经办人,zhangsan,13812345678\n", encoding="utf-8")
         channels = _planted_channels(tmp_path, smtp_port)
         env = {**os.environ, **database.env(), "HOME": str(user_home), "PREFECT_HOME": str(prefect_home),
-               "LIANGSHAN_NOTIFY_CONFIG": str(channels), "LIANGSHAN_WECOM_API_BASE": sink.base,
+               "LIANGSHAN_NOTIFY_CONFIG": str(channels), **wecom.env(),
                "LIANGSHAN_SECRET_KEY": PLANTED["LIANGSHAN_SECRET_KEY"], "LIANGSHAN_PORTAL_URL": PORTAL_URL,
                "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "LIANGSHAN_ACTOR": "office-clerk"}
         env.pop("PREFECT_API_URL", None)
@@ -183,6 +194,7 @@ def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.L
 
         liangshan("init", "init")
         liangshan("import", "import", str(EXAMPLE))
+        liangshan("people import", "people", "import", str(people))
         liangshan("checkin", "checkin", STEP, "--by", "eco", "--deliverable", DELIVERABLE, "--file", str(doc))
         tokens = {b: json.loads(liangshan(f"link {b}", "link", b, "--json"))["url"].rsplit("/b/", 1)[1]
                   for b in ("eco", "office")}
@@ -192,12 +204,14 @@ def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.L
         liangshan("notify retry", "notify", "retry", codes=(1,))  # the refused bot and the SMTP login fail again
         liangshan("notify test", "notify", "test", "office", codes=(1,))
         liangshan("history", "history", "--json")
+        liangshan("people list", "people", "list")
         liangshan("report ledger", "report", "ledger", "--out", str(tmp_path / "台账.xlsx"))
         liangshan("report circular", "report", "circular", "--out", str(tmp_path / "情况通报.docx"))
         liangshan("report all", "report", "all")
         liangshan("status", "status")
         liangshan("verify", "verify")
-        assert sink.wecom and mails == []  # the eco bot took its messages; the SMTP server never let us in
+        assert mails == []  # the SMTP server never let us in
+        assert [m["touser"] for m in wecom.messages] == ["zhangsan"] and wecom.fetches >= 1  # eco's card, by the app
 
         # The portal, in this process (its logging captured) and as `liangshan web` (its output kept).
         import warnings
@@ -221,6 +235,13 @@ def test_no_secret_anywhere(database: Database, tmp_path: Path, caplog: pytest.L
                     assert page.status_code == 200, (path, page.text[:300])
                     pages.append(f"{page.headers}\n{page.text}")
                 pages.append(f"{entry.headers}\n{entry.text}")
+        with TestClient(app, base_url="https://testserver", follow_redirects=False) as browser:  # WeCom sign-in
+            start = browser.get("/auth/wecom")
+            wecom.signed_in = "zhangsan"
+            back = urlsplit(httpx.get(start.headers["location"].split("#")[0], follow_redirects=False).headers["location"])
+            signed = browser.get(f"{back.path}?{back.query}")
+            assert start.status_code == 302 and signed.status_code == 303, signed.text[:300]
+            pages += [f"{start.headers}\n{start.text}", f"{signed.headers}\n{signed.text}", browser.get("/").text]
         app.state.portal.database.dispose()
         from tests.e2e.portal import running_portal
 
