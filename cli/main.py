@@ -26,6 +26,7 @@ from cli import (
     report,
     run,
     tasks,
+    urge,
     web,
 )
 
@@ -56,6 +57,7 @@ app.add_typer(library.project_app, name="project")
 app.add_typer(meeting.app, name="meeting")
 app.add_typer(tasks.app, name="task")
 app.add_typer(people.app, name="people")
+app.command("urge")(urge.urge)
 app.command("link")(portal.link)
 app.command("ack")(portal.ack)
 app.command("extend")(portal.extend)

@@ -20,7 +20,7 @@ ACTION_ZH = {
     "progress_report": "进展报送",
     "task_add": "交办事项", "task_close": "撤销交办事项",
     "people_import": "导入通讯录", "people_remove": "删除通讯录人员", "person_link_revoke": "收回个人链接",
-    "person_link_issue": "生成个人链接",
+    "person_link_issue": "生成个人链接", "urge": "一键催办",
 }
 
 

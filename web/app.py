@@ -156,7 +156,7 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
     """
     from config.wecom import wecom_app
     from web.redirects import RelativeRedirects
-    from web.routes import actions, pages, progress, tasks, wecom
+    from web.routes import actions, pages, progress, tasks, urge, wecom
     from web.uploads import BodyLimit
 
     portal = _build_portal(settings or get_settings(), plan)
@@ -168,6 +168,7 @@ def create_app(settings: Settings | None = None, plan: str | None = None) -> Fas
     app.include_router(progress.router)
     app.include_router(tasks.router)
     app.include_router(wecom.router)
+    app.include_router(urge.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
 
     @app.exception_handler(PortalError)

@@ -30,6 +30,7 @@ T = TypeVar("T")
 # Messages after a redirect, by fixed code: the query never carries text of its own.
 FLASH = {
     "checkin": "已报送",
+    "urged": "已催办（消息已发出或已入发件箱）",
     "again": "该材料此前已报送过，未重复登记",
     "ack": "已签收",
     "extension": "已提交延期申请",
