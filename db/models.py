@@ -238,6 +238,9 @@ class OutboxItem(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
     dedupe_key: Mapped[str] = mapped_column(String(400), unique=True)
     step_id: Mapped[str | None] = mapped_column(String(200))
+    # 已读: the first open of the item (its step on the bureau's page) after the message was sent, and by whom.
+    read_at: Mapped[datetime | None]
+    read_by: Mapped[str | None] = mapped_column(String(100))
 
     message: Mapped[OutboxMessage] = relationship(back_populates="items")
 

@@ -81,6 +81,10 @@ def _bureau_page(request: Request, portal: Portal, who: Who, bureau: str, flash:
         inbox = build_inbox(portal.plan, board, bureau, portal.calendar, portal.today(), pending)
         submissions = handed_in(session=session, plan_id=plan.id, step_ids=[i.step for i in inbox.items],
                                 bureau=bureau)
+    if not who.is_office:  # 已读: the bureau (a person of it) opened its items; the office looking is not reading
+        from db.reads import mark_read
+
+        mark_read(portal.sessions, plan_id=plan.id, bureau=bureau, steps=[i.step for i in inbox.items], actor=who.actor)
     joint = _joint_cards(portal, board, led, contributions)
     # On a step it does not lead, a 配合单位's hand-in goes to the lead as material: the card says so.
     helping = {item.step: plan.bureau_name(plan.steps[item.step].lead) for item in inbox.items
@@ -132,6 +136,10 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
         joint = contribution_rows(session=session, plan=plan, step_ids=joint_steps_led_by(plan, None), limit=RECENT)
         cases = list_cases(session=session, plan_id=plan.id, year=today.year)[-RECENT:][::-1]
         tasks = [t for t in task_rows(session=session, plan_id=plan.id) if not t["closed"]]
+        from db.reads import reminder_reads
+
+        overdue = [sid for sid, st in board.steps.items() if st.status == "overdue"]
+        reads = reminder_reads(session=session, plan_id=plan.id, steps=overdue)
     previews = {r["id"]: preview_extension(engine, facts, r["step_id"], _day(r["requested_to"]), today) for r in pending}
     pending_steps = {r["step_id"] for r in pending}
     bureaus: list[dict[str, Any]] = []
@@ -144,7 +152,7 @@ def _office_page(request: Request, portal: Portal, who: Who, flash: str) -> Resp
     bureaus.sort(key=lambda b: (-b["inbox"].counts.get("overdue", 0), -len(b["urgent"]), b["inbox"].bureau))
     recent = [e for e in reversed(facts.all) if isinstance(e, CheckIn) and e.note != "collected"][:RECENT]
     own = build_inbox(plan, board, OFFICE, portal.calendar, today, pending_steps)
-    return render(request, "office.html", who=who, flash=flash, board=board, queue=queue, pending=pending,
+    return render(request, "office.html", who=who, flash=flash, board=board, queue=queue, pending=pending, reads=reads,
                   previews=previews, links=links, bureaus=bureaus, recent=recent, cases=cases, own=own, today=today,
                   contributions=sorted(((sid, r) for sid, rows in joint.items() for r in rows),
                                        key=lambda x: x[1]["at"], reverse=True)[:RECENT],

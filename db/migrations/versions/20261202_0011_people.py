@@ -1,4 +1,5 @@
-"""The office's contact list (通讯录): people of each bureau, their WeCom userid, mobile and e-mail.
+"""The office's contact list (通讯录): people of each bureau, their WeCom userid, mobile and e-mail; and 已读:
+who first opened an item after a reminder about it, and when.
 
 Revision ID: 0011
 Revises: 0010
@@ -35,7 +36,13 @@ def upgrade() -> None:
     sa.UniqueConstraint('plan_id', 'bureau', 'name', name=op.f('uq_people_plan_id_bureau_name')),
     sa.UniqueConstraint('plan_id', 'wecom_userid', name=op.f('uq_people_plan_id_wecom_userid'))
     )
+    with op.batch_alter_table('outbox_items', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('read_at', sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column('read_by', sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('outbox_items', schema=None) as batch_op:
+        batch_op.drop_column('read_by')
+        batch_op.drop_column('read_at')
     op.drop_table('people')
