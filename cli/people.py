@@ -90,7 +90,7 @@ def list_people(
     out.print(table)
 
 
-_PROBLEM_ZH = {"invaliduser": "账号无效", "unlicenseduser": "未获应用许可"}
+_PROBLEM_ZH = {"invaliduser": "账号无效", "unlicenseduser": "未获应用许可"}  # as tasks.wecom_app says them
 
 
 @app.command("remove")

@@ -37,6 +37,7 @@ __all__ = [
     "remove_person",
     "revoke_person_links",
     "session_bureau",
+    "wecom_problems",
     "wecom_userids",
 ]
 
@@ -265,3 +266,10 @@ def person_by_userid(*, session: Session, plan_id: str, userid: str) -> PersonRo
     """The person of the plan's list with this WeCom userid (WeCom compares userids without case), or None."""
     return session.scalars(select(PersonRow).where(PersonRow.plan_id == plan_id,
                                                    func.lower(PersonRow.wecom_userid) == userid.lower())).first()
+
+
+def wecom_problems(*, session: Session, plan_id: str) -> list[tuple[str, str, str]]:
+    """(name, bureau, problem) of each person WeCom last refused a message for, by bureau then name."""
+    return [(r.name, r.bureau, r.wecom_problem) for r in session.scalars(
+        select(PersonRow).where(PersonRow.plan_id == plan_id, PersonRow.wecom_problem != "")
+        .order_by(PersonRow.bureau, PersonRow.name))]

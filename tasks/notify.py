@@ -186,7 +186,10 @@ def run_notifications(plan: Plan, calendar: WorkdayCalendar, events: Sequence[Fa
     with sessions() as session:
         drafts = drafts_for_day(plan, Engine(plan, calendar), Facts(events), day,
                                 keep=lambda notices: outbox.unsent(session=session, notices=notices))
-    queued = outbox.enqueue(sessions, plan.id, day, with_digest_attachments(drafts, home, plan.id, day))
+    from tasks.wecom_app import with_people_problems
+
+    drafts = with_people_problems(with_digest_attachments(drafts, home, plan.id, day), plan, sessions)
+    queued = outbox.enqueue(sessions, plan.id, day, drafts)
 
     def tell_office(message: Any, reason: str) -> None:
         notice = Notice("office", "delivery", None, f"{plan.id}|delivery|{message.id}|{reason}")

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from config.wecom import WeComApp
+from core.messages import Draft
 from core.plan import Plan
 from tasks.notifier import Notifier, ServiceResult
 from tasks.wecom_api import WeComClient, WeComError
 
-__all__ = ["WeComAppNotifier", "card_text", "with_wecom_app"]
+__all__ = ["WeComAppNotifier", "card_text", "with_people_problems", "with_wecom_app"]
 
 _TITLE_BYTES = 128
 _DESCRIPTION_BYTES = 512
@@ -92,6 +94,25 @@ class WeComAppNotifier:
 
         record_wecom_problems(self.sessions, plan_id=self.plan.id, sent_to=userids, problems=delivery.problems)
         return [ServiceResult(service, True)]
+
+
+PROBLEM_ZH = {"invaliduser": "账号无效", "unlicenseduser": "未获应用许可"}
+
+
+def with_people_problems(drafts: list[Draft], plan: Plan, sessions: Any) -> list[Draft]:
+    """``drafts`` with the office's weekly digest naming the people WeCom refused (账号无效, 未获应用许可), so the
+    office can correct the contact list; names and bureaus only."""
+    if not any(d.recipient == "office" and "digest" in d.rungs for d in drafts):
+        return drafts
+    from db.people import wecom_problems
+
+    with sessions() as session:
+        problems = wecom_problems(session=session, plan_id=plan.id)
+    if not problems:
+        return drafts
+    named = "、".join(f"{name}（{plan.bureau_name(bureau)}·{PROBLEM_ZH.get(p, p)}）" for name, bureau, p in problems)
+    line = f"\n\n> 企业微信未送达的人员（请核对通讯录或应用可见范围）：{named}"
+    return [replace(d, body=d.body + line) if d.recipient == "office" and "digest" in d.rungs else d for d in drafts]
 
 
 def with_wecom_app(inner: Notifier | None, plan: Plan, sessions: Any) -> Notifier | None:

@@ -159,3 +159,13 @@ def test_bureaus_delivered_in_parallel_share_one_token_fetch(database: Database,
     with ThreadPoolExecutor(max_workers=8) as pool:
         tokens = set(pool.map(lambda _: WeComClient(app_config).token(), range(8)))
     assert len(tokens) == 1 and fake.fetches == 1
+
+
+def test_the_office_digest_names_the_people_wecom_refused(database: Database, fake: FakeWeCom) -> None:
+    fake.invalid = {"zhoujiu"}
+    _run(database, OPENED, RecordingNotifier())
+    inner = RecordingNotifier()
+    _run(database, date(2024, 4, 22), inner)  # a Monday: the office's weekly digest
+    (digest,) = [s for s in inner.sent if s.recipient == "office"]
+    assert "企业微信未送达的人员" in digest.body and "周九（市生态环境局鄠邑分局·账号无效）" in digest.body
+    assert "zhoujiu" not in digest.body and "张三" not in digest.body.split("企业微信未送达的人员")[1]
