@@ -63,7 +63,8 @@ def test_a_textcard_button_signs_the_person_in_and_the_history_names_him(
             expect(step).to_be_visible()
             expect(page.locator("header .me")).to_have_text("张三·经办人")
             page.screenshot(path=str(ARTIFACTS / "wecom-phone-signed-in.png"), full_page=False)
-            form = step.locator(f"form[action='/steps/{STEP}/checkin']")
+            # One form per deliverable: 张三 hands in the first (工作方案) with a note.
+            form = step.locator(f"form[action='/steps/{STEP}/checkin']").first
             if not form.is_visible():
                 step.locator("summary", has_text="报送材料").click()
             form.locator("textarea[name=note]").fill("印发稿")
