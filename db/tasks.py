@@ -8,13 +8,14 @@ writes nothing.
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.events import SHANGHAI, EventProblem
@@ -33,8 +34,10 @@ from db import repo
 from db.models import TaskRow, utcnow
 from db.refusals import FORBIDDEN, INVALID, Refusal, moment_or_refuse
 
+log = logging.getLogger("liangshan.tasks")
+
 __all__ = ["TaskRequest", "add_task", "build_task", "close_task", "day_of", "due_shown", "load_tasks", "task_dict",
-           "task_rows", "tasks_stamp", "with_tasks", "write_close", "write_task"]
+           "refreshed_plan", "task_rows", "tasks_stamp", "with_tasks", "write_close", "write_task"]
 
 _REASON_MAX = 2000
 
@@ -72,6 +75,26 @@ def with_tasks(*, session: Session, plan: Plan) -> Plan:
     """The plan as the engine evaluates it: the plan file's steps and every open task (track 交办事项)."""
     tasks, closes = load_tasks(session=session, plan_id=plan.id)
     return merge_tasks(plan, tasks, [c.id for c in closes]) if tasks else plan
+
+
+def refreshed_plan(sessions: sessionmaker[Session], plan: Plan,
+                   kept: tuple[tuple[int, int, int], Plan] | None) -> tuple[tuple[int, int, int], Plan] | None:
+    """(stamp, merged plan) of ``plan`` and its tasks, re-merged only when the tasks' stamp moved from ``kept``'s.
+
+    A read session (no write lock on SQLite). When the database does not answer, ``kept`` stands: a long-running
+    portal keeps its last merge and the page that needs the database says so itself.
+    """
+    from db.engine import read_session
+
+    try:
+        with read_session(sessions) as session:
+            stamp = tasks_stamp(session=session, plan_id=plan.id)
+            if kept is not None and kept[0] == stamp:
+                return kept
+            return stamp, with_tasks(session=session, plan=plan)
+    except DBAPIError:
+        log.warning("交办事项未能刷新（数据库无响应），沿用上次的 / tasks not refreshed: the database did not answer")
+        return kept
 
 
 def tasks_stamp(*, session: Session, plan_id: str) -> tuple[int, int, int]:

@@ -6,7 +6,6 @@ them into the app, so no route imports the module that imports the routes.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Portal", "PortalConfigError", "PortalError", "error_response", "portal_of", "render"]
 
-log = logging.getLogger("liangshan.web")
 
 
 class PortalConfigError(RuntimeError):
@@ -76,17 +74,9 @@ class Portal:
         Called once at the start of each request (see :func:`portal_of`); when the database does not
         answer, the last merge stands (the page that needs the database says so itself).
         """
-        from sqlalchemy.exc import DBAPIError
+        from db.tasks import refreshed_plan
 
-        from db.tasks import tasks_stamp, with_tasks
-
-        try:
-            with self.reading() as session:
-                stamp = tasks_stamp(session=session, plan_id=self.file_plan.id)
-                if self._merged is None or self._merged[0] != stamp:
-                    self._merged = (stamp, with_tasks(session=session, plan=self.file_plan))
-        except DBAPIError:
-            log.warning("交办事项未能刷新（数据库无响应），沿用上次的 / tasks not refreshed: the database did not answer")
+        self._merged = refreshed_plan(self.sessions, self.file_plan, self._merged)
 
     @property
     def sessions(self) -> Any:
