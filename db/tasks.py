@@ -36,8 +36,22 @@ from db.refusals import FORBIDDEN, INVALID, Refusal, moment_or_refuse
 
 log = logging.getLogger("liangshan.tasks")
 
-__all__ = ["TaskRequest", "add_task", "build_task", "close_task", "day_of", "due_shown", "load_tasks", "task_dict",
-           "refreshed_plan", "task_rows", "tasks_stamp", "with_tasks", "write_close", "write_task"]
+__all__ = [
+    "TaskRequest",
+    "add_task",
+    "build_task",
+    "close_task",
+    "day_of",
+    "due_shown",
+    "load_tasks",
+    "refreshed_plan",
+    "task_dict",
+    "task_rows",
+    "tasks_stamp",
+    "with_tasks",
+    "write_close",
+    "write_task",
+]
 
 _REASON_MAX = 2000
 
