@@ -103,12 +103,19 @@ def http_sink() -> Iterator[HttpSink]:
         def log_message(self, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    sink.port = server.server_address[1]
+    with serving(Handler) as port:
+        sink.port = port
+        yield sink
+
+
+@contextmanager
+def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[int]:
+    """An HTTP server for ``handler`` on a free 127.0.0.1 port, in a thread, for as long as the block runs."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield sink
+        yield int(server.server_address[1])
     finally:
         server.shutdown()
         server.server_close()
